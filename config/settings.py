@@ -1,0 +1,110 @@
+"""Every setting plansync reads from the environment, in one place."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+from urllib.parse import urlparse
+
+T = TypeVar("T", int, float)
+
+SANDBOX_PERFECTQUOTE_URL = "http://127.0.0.1:8801/api/v1"
+SANDBOX_BENEFITPOINT_URL = "http://127.0.0.1:8802"
+SANDBOX_EXCHANGE_URL = "http://127.0.0.1:8803"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    database_url: str = "sqlite:///plansync.db"
+    redis_url: str | None = None
+    perfectquote_url: str = SANDBOX_PERFECTQUOTE_URL
+    perfectquote_token: str = "sandbox-token"
+    benefitpoint_url: str = SANDBOX_BENEFITPOINT_URL
+    benefitpoint_username: str = "sandbox"
+    benefitpoint_password: str = "sandbox"
+    benefitpoint_link_field_id: int = 9001
+    benefitpoint_rates_writable: bool = True
+    carrier_exchange_url: str = SANDBOX_EXCHANGE_URL
+    carrier_exchange_api_key: str = "sandbox-key"
+    http_timeout_s: float = 10.0
+    retry_max_attempts: int = 5
+    retry_max_total_s: float = 30.0
+    retry_after_cap_s: float = 30.0
+    log_level: str = "info"
+
+    @property
+    def embedded(self) -> bool:
+        """True when no servers are configured: in-process broker and a SQLite file."""
+        return self.redis_url is None and self.database_url.startswith("sqlite")
+
+
+def _url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    parsed = urlparse(raw)
+    if not parsed.scheme or not (parsed.netloc or parsed.path):
+        raise SettingsError(f"{name}={raw!r} is not a URL (expected scheme://host/...)")
+    return raw
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a boolean (expected true or false)")
+
+
+def _number(env: Mapping[str, str], name: str, default: T, kind: type[T]) -> T:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a {kind.__name__}") from None
+    if value <= 0:
+        raise SettingsError(f"{name}={raw!r} must be greater than zero")
+    return value
+
+
+def _text(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name)
+    return default if raw is None or raw == "" else raw
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from `env` (default: the process environment)."""
+    env = os.environ if env is None else env
+    level = _text(env, "LOG_LEVEL", "info").lower()
+    if level not in {"debug", "info", "warning", "error"}:
+        raise SettingsError(f"LOG_LEVEL={level!r} is not one of debug, info, warning, error")
+    return Settings(
+        database_url=_url(env, "DATABASE_URL", "sqlite:///plansync.db") or "",
+        redis_url=_url(env, "REDIS_URL", None),
+        perfectquote_url=_url(env, "PERFECTQUOTE_URL", SANDBOX_PERFECTQUOTE_URL) or "",
+        perfectquote_token=_text(env, "PERFECTQUOTE_TOKEN", "sandbox-token"),
+        benefitpoint_url=_url(env, "BENEFITPOINT_URL", SANDBOX_BENEFITPOINT_URL) or "",
+        benefitpoint_username=_text(env, "BENEFITPOINT_USERNAME", "sandbox"),
+        benefitpoint_password=_text(env, "BENEFITPOINT_PASSWORD", "sandbox"),
+        benefitpoint_link_field_id=_number(env, "BENEFITPOINT_LINK_FIELD_ID", 9001, int),
+        benefitpoint_rates_writable=_bool(env, "BENEFITPOINT_RATES_WRITABLE", True),
+        carrier_exchange_url=_url(env, "CARRIER_EXCHANGE_URL", SANDBOX_EXCHANGE_URL) or "",
+        carrier_exchange_api_key=_text(env, "CARRIER_EXCHANGE_API_KEY", "sandbox-key"),
+        http_timeout_s=_number(env, "HTTP_TIMEOUT_S", 10.0, float),
+        retry_max_attempts=_number(env, "RETRY_MAX_ATTEMPTS", 5, int),
+        retry_max_total_s=_number(env, "RETRY_MAX_TOTAL_S", 30.0, float),
+        retry_after_cap_s=_number(env, "RETRY_AFTER_CAP_S", 30.0, float),
+        log_level=level,
+    )

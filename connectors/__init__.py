@@ -1,0 +1,1 @@
+"""One client per outside system (httpx + tenacity); no business rules."""

@@ -1,0 +1,63 @@
+"""HTTP plumbing shared by the connectors: pooled clients and status-to-error mapping."""
+
+from __future__ import annotations
+
+import httpx
+
+from connectors.errors import AccessDenied, ConnectorError, NotFound, TransientError
+
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def make_client(*, base_url: str, timeout_s: float, headers: dict[str, str] | None = None,
+                max_connections: int = 20) -> httpx.Client:
+    """One pooled client per system and process, with explicit timeouts."""
+    return httpx.Client(
+        base_url=base_url,
+        timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
+        limits=httpx.Limits(max_connections=max_connections,
+                            max_keepalive_connections=max_connections),
+        headers=headers or {},
+    )
+
+
+def retry_after_s(response: httpx.Response) -> float | None:
+    raw = response.headers.get("Retry-After")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        return None
+
+
+def send(client: httpx.Client, request: httpx.Request, *, system: str, operation: str,
+         handled_statuses: frozenset[int] = frozenset()) -> httpx.Response:
+    """Send once; transport faults and transient statuses become TransientError.
+
+    `handled_statuses` are left to the caller (a SOAP 500 may be a fault with a meaning).
+    """
+    try:
+        response = client.send(request)
+    except httpx.TimeoutException as error:
+        raise TransientError(system=system, operation=operation,
+                             message=f"timed out ({type(error).__name__})") from error
+    except httpx.TransportError as error:
+        raise TransientError(system=system, operation=operation,
+                             message=f"connection failed ({type(error).__name__})") from error
+    if response.status_code not in handled_statuses:
+        raise_for_common_status(response, system=system, operation=operation)
+    return response
+
+
+def raise_for_common_status(response: httpx.Response, *, system: str, operation: str) -> None:
+    """Statuses whose meaning is the same for every system; the rest is the caller's."""
+    status = response.status_code
+    if status in TRANSIENT_STATUSES:
+        raise TransientError(system=system, operation=operation, status=status,
+                             message=f"HTTP {status}", retry_after_s=retry_after_s(response))
+    error_class: type[ConnectorError] | None = {401: AccessDenied, 403: AccessDenied,
+                                                 404: NotFound}.get(status)
+    if error_class is not None:
+        raise error_class(system=system, operation=operation, status=status,
+                          message=f"HTTP {status}")

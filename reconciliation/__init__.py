@@ -1,0 +1,1 @@
+"""The plan-sync domain: canonical plan, link map, three-way reconcile (pure), its tables."""

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import io
+import json
+
+import structlog
+
+from config.logging import configure_logging, get_logger
+
+
+def _lines(stream: io.StringIO) -> list[dict]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_every_line_is_json_with_event_level_timestamp() -> None:
+    stream = io.StringIO()
+    configure_logging(stream=stream)
+    get_logger().info("sync.started", group_id="grp_1")
+    (line,) = _lines(stream)
+    assert line["event"] == "sync.started"
+    assert line["level"] == "info"
+    assert line["timestamp"].endswith("Z")
+    assert line["group_id"] == "grp_1"
+
+
+def test_secrets_and_personal_data_never_reach_a_line() -> None:
+    stream = io.StringIO()
+    configure_logging(stream=stream)
+    structlog.contextvars.bind_contextvars(session_id="9f1c-secret-session")
+    try:
+        get_logger().warning(
+            "http.retry",
+            token="tok-secret",
+            headers={"Authorization": "Bearer abc.def", "Vericred-Api-Key": "key-secret"},
+            member={"ssn": "123-45-6789", "date_of_birth": "1980-02-01",
+                    "first_name": "Ann", "relationship": "spouse"},
+            password="hunter2",
+            error="request failed for Bearer abc.def with SSN 987-65-4321",
+            body="<login><username>u</username><password>hunter2</password></login>",
+            envelope="<bc:SessionIdHeader><sessionId>9f1c-secret-session</sessionId>",
+        )
+    finally:
+        structlog.contextvars.clear_contextvars()
+    raw = stream.getvalue()
+    for secret in ("tok-secret", "abc.def", "key-secret", "123-45-6789", "1980-02-01",
+                   "hunter2", "987-65-4321", "9f1c-secret-session", "Ann"):
+        assert secret not in raw, secret
+    line = _lines(stream)[0]
+    assert line["member"]["relationship"] == "spouse"
+    assert line["event"] == "http.retry"
+
+
+def test_level_filter_drops_debug() -> None:
+    stream = io.StringIO()
+    configure_logging(level="info", stream=stream)
+    get_logger().debug("sync.plan.unchanged")
+    assert stream.getvalue() == ""

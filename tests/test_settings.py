@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+
+from config.settings import SettingsError, load_settings
+
+
+def test_defaults_are_the_embedded_setup() -> None:
+    settings = load_settings({})
+    assert settings.database_url == "sqlite:///plansync.db"
+    assert settings.redis_url is None
+    assert settings.embedded
+
+
+def test_servers_configured_is_not_embedded() -> None:
+    settings = load_settings({"REDIS_URL": "redis://127.0.0.1:6379/0",
+                              "DATABASE_URL": "postgresql://127.0.0.1/test"})
+    assert not settings.embedded
+    assert settings.redis_url == "redis://127.0.0.1:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "complaint"),
+    [
+        ("DATABASE_URL", "not a url", "DATABASE_URL"),
+        ("BENEFITPOINT_RATES_WRITABLE", "maybe", "BENEFITPOINT_RATES_WRITABLE"),
+        ("BENEFITPOINT_LINK_FIELD_ID", "abc", "BENEFITPOINT_LINK_FIELD_ID"),
+        ("HTTP_TIMEOUT_S", "-1", "HTTP_TIMEOUT_S"),
+        ("LOG_LEVEL", "loud", "LOG_LEVEL"),
+    ],
+)
+def test_a_malformed_setting_names_its_variable(name: str, value: str, complaint: str) -> None:
+    with pytest.raises(SettingsError, match=complaint):
+        load_settings({name: value})
+
+
+def test_rates_writable_reads_false() -> None:
+    assert load_settings({"BENEFITPOINT_RATES_WRITABLE": "false"}).benefitpoint_rates_writable is False
