@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Protocol
 
 from reconciliation.plan import Plan
+from reconciliation.side import Side
 
-
-class Side(StrEnum):
-    PERFECTQUOTE = "perfectquote"
-    BENEFITPOINT = "benefitpoint"
-
-    @property
-    def other(self) -> Side:
-        return Side.BENEFITPOINT if self is Side.PERFECTQUOTE else Side.PERFECTQUOTE
+__all__ = ["ChangeFeedPage", "PlanSystem", "RemotePlan", "Side"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
