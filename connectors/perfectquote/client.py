@@ -1,0 +1,114 @@
+"""HTTP calls to PerfectQuote: auth, retries, status-to-error mapping, JSON envelopes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import httpx
+
+from connectors.errors import BadResponse, Conflict, ConnectorError, StaleVersion, ValidationFailed
+from connectors.retry import call_with_retry
+from connectors.transport import make_client, send
+
+SYSTEM = "perfectquote"
+MAX_PAGE_SIZE = 200
+
+
+def error_body(response: httpx.Response) -> tuple[str, Any]:
+    """The contract's error message and details, or the HTTP status when the body is not one."""
+    try:
+        error = response.json().get("error") or {}
+        return str(error.get("message") or f"HTTP {response.status_code}"), error.get("details")
+    except (ValueError, AttributeError):
+        return f"HTTP {response.status_code}", None
+
+
+class PerfectQuoteClient:
+    """One pooled httpx client; every call goes through the one retry policy."""
+
+    def __init__(self, *, base_url: str, token: str, timeout_s: float = 10.0,
+                 retry: Mapping[str, Any] | None = None) -> None:
+        self._http = make_client(base_url=base_url.rstrip("/"), timeout_s=timeout_s,
+                                 headers={"Authorization": f"Bearer {token}",
+                                          "Accept": "application/json"})
+        self._retry = dict(retry or {})
+
+    def close(self) -> None:
+        self._http.close()
+
+    def request(self, method: str, path: str, *, operation: str, params: Mapping[str, Any] | None = None,
+                body: Any = None, headers: Mapping[str, str] | None = None,
+                accept: frozenset[int] = frozenset()) -> httpx.Response:
+        """Send with retries on transient faults; other 4xx become typed errors at once.
+
+        Statuses in `accept` are returned to the caller (a 412 carries the current plan).
+        """
+        def once() -> httpx.Response:
+            request = self._http.build_request(method, path, params=params, json=body, headers=headers)
+            response = send(self._http, request, system=SYSTEM, operation=operation)
+            if response.status_code >= 400 and response.status_code not in accept:
+                raise_for_status(response, operation=operation)
+            return response
+
+        return call_with_retry(once, **self._retry)
+
+    def get_json(self, path: str, *, operation: str,
+                 params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return json_object(self.request("GET", path, operation=operation, params=params), operation=operation)
+
+    def pages(self, path: str, *, operation: str, params: Mapping[str, Any] | None = None,
+              page_size: int = MAX_PAGE_SIZE) -> Iterator[dict[str, Any]]:
+        """Every page of a paged list, following the server's opaque cursors."""
+        query: dict[str, Any] = {**(params or {}), "page_size": page_size}
+        while True:
+            page = self.get_json(path, operation=operation, params=query)
+            data_list(page, operation=operation)
+            yield page
+            cursor = page.get("next_cursor")
+            if cursor is None:
+                return
+            if not isinstance(cursor, str) or not cursor:
+                raise BadResponse(system=SYSTEM, operation=operation, field="next_cursor",
+                                  message=f"next_cursor must be text or null, got {cursor!r}")
+            query = {key: value for key, value in query.items() if key != "since"} | {"cursor": cursor}
+
+
+def raise_for_status(response: httpx.Response, *, operation: str) -> None:
+    status = response.status_code
+    message, details = error_body(response)
+    kind: type[ConnectorError] = {409: Conflict, 412: StaleVersion, 422: ValidationFailed}.get(
+        status, ConnectorError)
+    raise kind(system=SYSTEM, operation=operation, status=status, message=message, details=details)
+
+
+def json_object(response: httpx.Response, *, operation: str) -> dict[str, Any]:
+    """The body as a JSON object, or BadResponse: an HTML page is never half-read."""
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        kind = response.headers.get("content-type", "no content type")
+        raise BadResponse(system=SYSTEM, operation=operation, field="body", status=response.status_code,
+                          message=f"the body is not JSON ({kind})") from None
+    if not isinstance(body, dict):
+        raise BadResponse(system=SYSTEM, operation=operation, field="body", status=response.status_code,
+                          message=f"the body is not a JSON object ({type(body).__name__})")
+    return body
+
+
+def data_list(page: Mapping[str, Any], *, operation: str) -> list[Any]:
+    data = page.get("data")
+    if not isinstance(data, list):
+        raise BadResponse(system=SYSTEM, operation=operation, field="data",
+                          message="the envelope has no `data` list")
+    return data
+
+
+def data_object(page: Mapping[str, Any], *, operation: str) -> dict[str, Any]:
+    """A single object: the contract returns it bare; a `data` wrapper is accepted too."""
+    inner = page.get("data", page)
+    if not isinstance(inner, dict):
+        raise BadResponse(system=SYSTEM, operation=operation, field="data",
+                          message="the answer is not an object")
+    return inner

@@ -1,0 +1,1 @@
+"""A working PerfectQuote REST sandbox: the contract perfectquote-api.md over real HTTP."""
