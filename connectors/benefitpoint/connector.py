@@ -1,0 +1,144 @@
+"""BenefitPoint as a PlanSystem: an account's products as plans, read, created, updated, watched."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from config.crosswalk import load_crosswalk
+from config.logging import get_logger
+from connectors.benefitpoint import accounts
+from connectors.benefitpoint.catalogue import load_catalogue
+from connectors.benefitpoint.changes import ChangeFeedReader
+from connectors.benefitpoint.client import BrokerConnectClient
+from connectors.benefitpoint.mapping import link_id_of
+from connectors.benefitpoint.reader import PlanReader, entity_id
+from connectors.benefitpoint.session import SoapSession
+from connectors.benefitpoint.soap import SYSTEM
+from connectors.benefitpoint.values import MappingError
+from connectors.benefitpoint.writer import PlanWriter
+from connectors.errors import BadResponse, NotFound, StaleVersion, ValidationFailed
+from connectors.ports import ChangeFeedPage, RemotePlan
+from connectors.transport import make_client
+from reconciliation.plan import Plan
+from reconciliation.side import Side
+
+log = get_logger(__name__)
+
+
+def _number(value: str, *, what: str) -> int:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"BenefitPoint {what} {value!r} is not a number") from None
+
+
+class BenefitPointConnector:
+    """`container_id` is the accountID, a plan id the productID, both as text."""
+
+    side = Side.BENEFITPOINT
+
+    def __init__(self, *, base_url: str, username: str, password: str, link_field_id: int = 9001,
+                 rates_writable: bool = True, timeout_s: float = 10.0,
+                 retry: Mapping[str, Any] | None = None, http_client: httpx.Client | None = None) -> None:
+        self._http = http_client or make_client(base_url=base_url, timeout_s=timeout_s)
+        session = SoapSession(self._http, username=username, password=password, retry=retry)
+        self._client = BrokerConnectClient(session)
+        self._reader = PlanReader(client=self._client, catalogue=load_catalogue(), crosswalk=load_crosswalk(),
+                                  link_field_id=link_field_id)
+        self._writer = PlanWriter(reader=self._reader, rates_writable=rates_writable, retry=dict(retry or {}))
+        self._changes = ChangeFeedReader(self._client)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def list_plans(self, container_id: str) -> list[RemotePlan]:
+        """Every product of the account; one unreadable product is a RemotePlan with a problem."""
+        plans = []
+        for summary in self._client.find_products(_number(container_id, what="accountID")):
+            product_id = entity_id(summary, "productID", operation="findProducts")
+            try:
+                plans.append(self._reader.read(product_id))
+            except NotFound:
+                continue
+            except BadResponse as error:
+                log.warning("benefitpoint.plan_unreadable", account_id=container_id,
+                            product_id=product_id, operation=error.operation, field=error.field)
+                plans.append(self._reader.unreadable(product_id, error))
+        return plans
+
+    def get_plan(self, plan_id: str) -> RemotePlan | None:
+        try:
+            return self._reader.read(_number(plan_id, what="productID"))
+        except (NotFound, ValidationFailed):
+            return None
+
+    def find_by_link_id(self, container_id: str, link_id: str) -> RemotePlan | None:
+        product_id = self._product_with_link_id(_number(container_id, what="accountID"), link_id)
+        return None if product_id is None else self._reader.read(product_id)
+
+    def _product_with_link_id(self, account_id: int, link_id: str) -> int | None:
+        for summary in self._client.find_products(account_id):
+            product_id = entity_id(summary, "productID", operation="findProducts")
+            try:
+                product = self._client.get_product(product_id)
+                found = link_id_of(product, link_field_id=self._reader.link_field_id)
+            except (NotFound, MappingError):
+                continue
+            if found == link_id:
+                return product_id
+        return None
+
+    def create_plan(self, container_id: str, plan: Plan, *, link_id: str) -> RemotePlan:
+        """createProduct (with the link id), then its summary and rates; the plan as confirmed."""
+        account_id = _number(container_id, what="accountID")
+        account = self._client.get_account(account_id)
+        product_id = self._writer.create_product(
+            plan, account=account, link_id=link_id,
+            find_existing=lambda: self._product_with_link_id(account_id, link_id))
+        return self._reader.read(product_id)
+
+    def update_plan(self, current: RemotePlan, plan: Plan, *, link_id: str) -> RemotePlan:
+        """Only what changed; StaleVersion (with the fresh plan) when it moved since `current`."""
+        product_id = _number(current.id, what="productID")
+        fresh = self._reader.read(product_id)
+        if fresh.version != current.version:
+            raise StaleVersion(system=SYSTEM, operation="updateProduct", current=fresh,
+                               message=f"product {product_id} changed since it was read")
+        self._writer.update(product_id, plan, native=fresh.native, current=fresh.plan, link_id=link_id)
+        return self._reader.read(product_id)
+
+    def changes_since(self, watermark: str | None) -> ChangeFeedPage:
+        return self._changes.read(watermark).page
+
+    def find_accounts(self, name_match: str | None = None) -> list[accounts.AccountSummary]:
+        return [self._mapped(accounts.account_summary, record, "findAccounts")
+                for record in self._client.find_accounts(name_match)]
+
+    def get_account(self, account_id: str) -> accounts.Account | None:
+        """The search by account number: an unknown id is None."""
+        if not str(account_id).strip().isdigit():
+            return None
+        try:
+            record = self._client.get_account(int(str(account_id).strip()))
+        except (NotFound, ValidationFailed):
+            return None
+        return self._mapped(accounts.account, record, "getAccount")
+
+    def available_carriers(self) -> list[accounts.CarrierSummary]:
+        return [self._mapped(accounts.carrier_summary, record, "getAvailableCarriers")
+                for record in self._client.get_available_carriers()]
+
+    def product_types(self) -> list[accounts.ProductTypeSummary]:
+        return [self._mapped(accounts.product_type_summary, record, "getProductTypes")
+                for record in self._client.get_product_types()]
+
+    @staticmethod
+    def _mapped(convert: Any, record: Any, operation: str) -> Any:
+        try:
+            return convert(record)
+        except MappingError as error:
+            raise BadResponse(system=SYSTEM, operation=operation, field=error.field,
+                              message=str(error)) from None

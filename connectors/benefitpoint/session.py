@@ -1,0 +1,123 @@
+"""The SOAP call itself: login, the session header, one re-login on `Invalid Session`."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+from xml.etree.ElementTree import Element
+
+import httpx
+
+from config.logging import get_logger
+from connectors.benefitpoint.results import InvalidSession, error_for_fault
+from connectors.benefitpoint.soap import (
+    LOGIN_PATH,
+    SERVICE_PATH,
+    SYSTEM,
+    build_envelope,
+    fault_of,
+    parse_body,
+    response_of,
+    soap_action,
+)
+from connectors.benefitpoint.xmltree import to_native
+from connectors.errors import AccessDenied, BadResponse, ConnectorError, TransientError
+from connectors.retry import call_with_retry
+from connectors.transport import send
+
+log = get_logger(__name__)
+
+
+class SoapSession:
+    """Sends BrokerConnect calls with a session, logging in when there is none or it expired.
+
+    Thread-safe: workers share one session per process. The password and the session id are
+    kept here and never logged.
+    """
+
+    def __init__(self, client: httpx.Client, *, username: str, password: str,
+                 retry: Mapping[str, Any] | None = None) -> None:
+        self._client = client
+        self._username = username
+        self._password = password
+        self._retry = dict(retry or {})
+        self._session_id: str | None = None
+        self._lock = threading.Lock()
+
+    def call(self, operation: str, params: Mapping[str, Any], *, retry: bool = True) -> Element:
+        """The `<operation>Response` element; transient faults are retried unless `retry` is False."""
+        session_id = self._current_session()
+        try:
+            return self._post(SERVICE_PATH, operation, params, session_id=session_id, retry=retry)
+        except InvalidSession:
+            log.info("benefitpoint.session_renewed", operation=operation)
+            session_id = self._renew(session_id)
+        try:
+            return self._post(SERVICE_PATH, operation, params, session_id=session_id, retry=retry)
+        except InvalidSession as error:
+            raise AccessDenied(system=SYSTEM, operation=operation, status=error.status,
+                               message="the session was refused again right after logging in") from None
+
+    def _current_session(self) -> str:
+        with self._lock:
+            if self._session_id is None:
+                self._session_id = self._login()
+            return self._session_id
+
+    def _renew(self, refused: str) -> str:
+        with self._lock:
+            # Another thread may have logged in again already; its session is as good as ours.
+            if self._session_id is None or self._session_id == refused:
+                self._session_id = self._login()
+            return self._session_id
+
+    def _login(self) -> str:
+        params = {"username": self._username, "password": self._password}
+        try:
+            response = self._post(LOGIN_PATH, "login", params, session_id=None, retry=True)
+        except (TransientError, BadResponse):
+            raise
+        except ConnectorError as error:
+            status = getattr(error, "status", None)
+            raise AccessDenied(system=SYSTEM, operation="login", status=status,
+                               message="login refused (check the BenefitPoint username and password)"
+                               ) from None
+        result = next((child for child in response if child.tag.rpartition("}")[2] == "result"), None)
+        record = to_native(result) if result is not None else None
+        session_id = record.get("sessionID") if isinstance(record, dict) else None
+        if not isinstance(session_id, str) or not session_id.strip():
+            raise BadResponse(system=SYSTEM, operation="login", field="result.sessionID",
+                              message="the login answer has no sessionID")
+        log.info("benefitpoint.login")
+        return session_id.strip()
+
+    def _post(self, path: str, operation: str, params: Mapping[str, Any], *, session_id: str | None,
+              retry: bool) -> Element:
+        def once() -> Element:
+            return self._post_once(path, operation, params, session_id=session_id)
+
+        return call_with_retry(once, **self._retry) if retry else once()
+
+    def _post_once(self, path: str, operation: str, params: Mapping[str, Any], *,
+                   session_id: str | None) -> Element:
+        request = self._client.build_request(
+            "POST", path, content=build_envelope(operation, params, session_id=session_id),
+            headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": soap_action(operation)},
+        )
+        response = send(self._client, request, system=SYSTEM, operation=operation,
+                        handled_statuses=frozenset({500}))
+        try:
+            element = parse_body(response.content, operation=operation)
+        except BadResponse:
+            if response.status_code >= 500:
+                raise TransientError(system=SYSTEM, operation=operation, status=response.status_code,
+                                     message=f"HTTP {response.status_code} without a SOAP Fault") from None
+            raise
+        fault = fault_of(element)
+        if fault is not None:
+            raise error_for_fault(fault, operation=operation, status=response.status_code)
+        if response.status_code != 200:
+            raise BadResponse(system=SYSTEM, operation=operation, field="status",
+                              message=f"HTTP {response.status_code} without a SOAP Fault")
+        return response_of(element, operation=operation)
