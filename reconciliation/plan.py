@@ -64,7 +64,12 @@ def money(value: Any, *, field_name: str) -> Decimal:
         raise PlanValueError(f"{field_name}: {value!r} is not an amount") from None
     if not amount.is_finite():
         raise PlanValueError(f"{field_name}: {value!r} is not a finite amount")
-    return amount.quantize(CENTS, rounding=ROUND_HALF_EVEN)
+    try:
+        cents = amount.quantize(CENTS, rounding=ROUND_HALF_EVEN)
+    except InvalidOperation:
+        raise PlanValueError(f"{field_name}: {value!r} is too large an amount") from None
+    # -0.00 and 0.00 are one amount; without this their content hashes differ.
+    return cents.copy_abs() if cents.is_zero() else cents
 
 
 def benefit_value(value: Any, *, field_name: str) -> BenefitValue:

@@ -1,0 +1,1 @@
+"""The carrier-integration domain: status machine, schedules, messages, diagnose, its tables."""

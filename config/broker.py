@@ -1,0 +1,93 @@
+"""The Dramatiq broker and the Redis client the worker machinery shares, built from settings."""
+
+from __future__ import annotations
+
+import dramatiq
+import fakeredis
+import redis
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    CurrentMessage,
+    Middleware,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+
+from config.settings import Settings
+from worker.middleware.log_context import LogContext
+
+MAX_RETRIES = 5
+MIN_BACKOFF_MS = 5_000
+MAX_BACKOFF_MS = 10 * 60_000
+# Enough attempts to ride out a Redis restart of several seconds instead of losing the call.
+REDIS_RETRY_ATTEMPTS = 12
+HEARTBEAT_TIMEOUT_MS = 60_000
+
+_embedded_server = fakeredis.FakeServer()
+
+
+def middleware_list(*, max_retries: int = MAX_RETRIES) -> list[Middleware]:
+    """The explicit middleware stack: log context first so every other hook runs inside it."""
+    return [
+        LogContext(),
+        AgeLimit(),
+        TimeLimit(),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        Retries(max_retries=max_retries, min_backoff=MIN_BACKOFF_MS, max_backoff=MAX_BACKOFF_MS),
+        CurrentMessage(),
+    ]
+
+
+def make_redis(settings: Settings) -> redis.Redis:
+    """A Redis client that retries through short outages; in embedded mode an in-process fake."""
+    if settings.redis_url is None:
+        return fakeredis.FakeRedis(server=_embedded_server)
+    return redis.Redis.from_url(
+        settings.redis_url,
+        retry=Retry(ExponentialBackoff(cap=2.0, base=0.1), REDIS_RETRY_ATTEMPTS),
+        retry_on_error=[redis.ConnectionError, redis.TimeoutError],
+        health_check_interval=30,
+    )
+
+
+def make_broker(
+    settings: Settings,
+    *,
+    namespace: str = "plansync",
+    client: redis.Redis | None = None,
+    heartbeat_timeout_ms: int = HEARTBEAT_TIMEOUT_MS,
+    maintenance_chance: int | None = None,
+) -> dramatiq.Broker:
+    """RedisBroker when REDIS_URL is set, else the in-process StubBroker; also set as the global broker.
+
+    `maintenance_chance` (out of a million commands) is how often a broker call requeues the unacked
+    messages of workers whose heartbeat stopped; dramatiq's default is used when None.
+    """
+    if settings.redis_url is None:
+        broker: dramatiq.Broker = StubBroker(middleware=middleware_list())
+    else:
+        options = {} if maintenance_chance is None else {"maintenance_chance": maintenance_chance}
+        broker = RedisBroker(
+            client=client or make_redis(settings),
+            namespace=namespace,
+            middleware=middleware_list(),
+            heartbeat_timeout=heartbeat_timeout_ms,
+            **options,
+        )
+    dramatiq.set_broker(broker)
+    return broker
+
+
+def broker_redis(broker: dramatiq.Broker, settings: Settings) -> redis.Redis:
+    """The Redis the worker's own keys (leases, slots, outcomes) live in: the broker's own when it has one."""
+    client = getattr(broker, "client", None)
+    return client if isinstance(client, redis.Redis) else make_redis(settings)

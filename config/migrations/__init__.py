@@ -1,0 +1,1 @@
+"""Alembic migrations for every plansync table; run them with `plansync db upgrade`."""

@@ -1,0 +1,1 @@
+"""The carrier-exchange connector: groups, coverage periods, transmissions, carrier messages."""

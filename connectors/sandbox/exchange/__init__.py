@@ -1,0 +1,1 @@
+"""A working carrier-exchange simulator: groups, coverage periods, transmissions, errors."""

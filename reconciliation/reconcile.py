@@ -1,0 +1,157 @@
+"""The reconcile step of one link: a pure function from what each side held and holds to decisions."""
+
+from __future__ import annotations
+
+from reconciliation.decisions import (
+    Action,
+    Choice,
+    ConflictFound,
+    ConflictPolicy,
+    LinkInput,
+    Outcome,
+    Write,
+    WriteKind,
+)
+from reconciliation.field_diff import changed_paths, creation_changes, field_changes
+from reconciliation.field_merge import merge_fields
+from reconciliation.plan import Plan
+from reconciliation.plan_fields import content_hash, plan_from_fields, plan_to_fields
+from reconciliation.side import Side
+
+
+class ReconcileInputError(ValueError):
+    """The link's inputs contradict each other (a bug in the caller, not in the data)."""
+
+
+def reconcile(link: LinkInput) -> Outcome:
+    """Decide the writes that bring both sides of `link` in step; nothing is ever deleted."""
+    if link.choice in (Choice.SKIP, Choice.UNREVIEWED):
+        return _stay(link, Action.NOTHING, reason=f"{link.choice}: not synced")
+    _check(link)
+    gone = [side for side in Side if link.side(side).known and link.side(side).current is None]
+    if gone:
+        sides = " and ".join(side.value for side in gone)
+        return _stay(link, Action.ORPHANED, reason=f"orphaned: the {sides} plan is gone; held for review")
+    if not link.side(link.source_of_truth.other).known:
+        return _create(link)
+    if link.perfectquote.baseline is None or link.benefitpoint.baseline is None:
+        return _first_sync(link)
+    return _three_way(link)
+
+
+def _check(link: LinkInput) -> None:
+    if not isinstance(link.source_of_truth, Side):
+        raise ReconcileInputError(f"source_of_truth {link.source_of_truth!r} is neither side")
+    if not isinstance(link.policy, ConflictPolicy):
+        raise ReconcileInputError(f"policy {link.policy!r} is not a conflict policy")
+    for side in Side:
+        state = link.side(side)
+        if not state.known and (state.baseline is not None or state.current is not None):
+            raise ReconcileInputError(f"{side.value}: no plan is linked there, yet it has content")
+    if link.choice is Choice.MERGE and not (link.perfectquote.known and link.benefitpoint.known):
+        raise ReconcileInputError("a merge links a plan on each side; one side has none")
+    if link.choice is Choice.COPY and not link.side(link.source_of_truth).known:
+        raise ReconcileInputError(f"a copy from {link.source_of_truth.value} needs a plan there")
+
+
+def _stay(
+    link: LinkInput, action: Action, *, reason: str, conflicts: tuple[ConflictFound, ...] = ()
+) -> Outcome:
+    """No writes, and the baselines stay what they were."""
+    return Outcome(
+        action=action,
+        conflicts=conflicts,
+        next_perfectquote_baseline=link.perfectquote.baseline,
+        next_benefitpoint_baseline=link.benefitpoint.baseline,
+        reason=reason,
+    )
+
+
+def _outcome(
+    held: dict[Side, Plan],
+    *,
+    reason: str,
+    writes: tuple[Write, ...] = (),
+    conflicts: tuple[ConflictFound, ...] = (),
+) -> Outcome:
+    """`held` is what each side holds once `writes` are applied: the next baselines."""
+    return Outcome(
+        action=Action.WRITE if writes else Action.NOTHING,
+        writes=writes,
+        conflicts=conflicts,
+        next_perfectquote_baseline=held[Side.PERFECTQUOTE],
+        next_benefitpoint_baseline=held[Side.BENEFITPOINT],
+        reason=reason,
+    )
+
+
+def _create(link: LinkInput) -> Outcome:
+    origin = link.side(link.source_of_truth).current
+    assert origin is not None  # _check and the orphan test above guarantee it
+    target = link.source_of_truth.other
+    write = Write(side=target, kind=WriteKind.CREATE, plan=origin, changes=creation_changes(origin))
+    return _outcome(
+        {side: origin for side in Side},
+        writes=(write,),
+        reason=f"copy: create the plan in {target.value}",
+    )
+
+
+def _currents(link: LinkInput) -> dict[Side, Plan]:
+    return _present({side: link.side(side).current for side in Side})
+
+
+def _present(plans: dict[Side, Plan | None]) -> dict[Side, Plan]:
+    """Both sides' plans, once the checks above have made sure neither is missing."""
+    present = {side: plan for side, plan in plans.items() if plan is not None}
+    assert len(present) == len(Side)
+    return present
+
+
+def _first_sync(link: LinkInput) -> Outcome:
+    currents = _currents(link)
+    source, target = link.source_of_truth, link.source_of_truth.other
+    if content_hash(currents[source]) == content_hash(currents[target]):
+        return _outcome(currents, reason="first sync: both sides already hold the same plan")
+    changes = field_changes(plan_to_fields(currents[target]), plan_to_fields(currents[source]))
+    write = Write(side=target, kind=WriteKind.UPDATE, plan=currents[source], changes=changes)
+    return _outcome(
+        {side: currents[source] for side in Side},
+        writes=(write,),
+        reason=f"first sync: {source.value} overwrites {target.value}",
+    )
+
+
+def _three_way(link: LinkInput) -> Outcome:
+    currents = _currents(link)
+    baselines = _present({side: link.side(side).baseline for side in Side})
+    moved = [side for side in Side if content_hash(currents[side]) != content_hash(baselines[side])]
+    if not moved:
+        return _outcome(currents, reason="unchanged")
+    flat_currents = {side: plan_to_fields(currents[side]) for side in Side}
+    flat_baselines = {side: plan_to_fields(baselines[side]) for side in Side}
+    merged = merge_fields(
+        baselines=flat_baselines,
+        currents=flat_currents,
+        changed={
+            side: changed_paths(flat_baselines[side], flat_currents[side]) if side in moved else ()
+            for side in Side
+        },
+        source_of_truth=link.source_of_truth,
+        policy=link.policy,
+        settlements=link.settlements,
+    )
+    if merged.held:
+        count = sum(1 for conflict in merged.conflicts if conflict.winner is None)
+        reason = f"held: {count} conflicting field(s) wait for review"
+        return _stay(link, Action.HELD, reason=reason, conflicts=merged.conflicts)
+    writes = []
+    held = dict(currents)
+    for side in Side:
+        changes = field_changes(flat_currents[side], merged.side(side))
+        if changes:
+            held[side] = plan_from_fields(merged.side(side))
+            writes.append(Write(side=side, kind=WriteKind.UPDATE, plan=held[side], changes=changes))
+    targets = " and ".join(write.side.value for write in writes)
+    reason = f"update {targets}" if writes else "both sides made the same changes"
+    return _outcome(held, writes=tuple(writes), conflicts=merged.conflicts, reason=reason)

@@ -1,0 +1,140 @@
+"""The plan-sync tables: connections, links with baselines, runs, change log, conflicts, caches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from config.db import Base
+from reconciliation.column_types import UtcDateTime, json_column, utcnow
+from reconciliation.plan import Plan
+from reconciliation.plan_fields import plan_from_json
+from reconciliation.side import Side
+
+ID_LENGTH = 64
+NAME_LENGTH = 255
+
+
+class GroupConnection(Base):
+    """A PerfectQuote group connected to a BenefitPoint account, one to one both ways."""
+
+    __tablename__ = "group_connections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    perfectquote_group_id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    perfectquote_group_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    benefitpoint_account_id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    benefitpoint_account_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    conflict_policy: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PlanLink(Base):
+    """A user's choice for one plan (or a pair), and what each side held after the last sync."""
+
+    __tablename__ = "plan_links"
+
+    # Generated before any call: it travels with creates as the idempotency key.
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    group_connection_id: Mapped[int] = mapped_column(ForeignKey("group_connections.id"), index=True)
+    choice: Mapped[str] = mapped_column(String(16))
+    source_of_truth: Mapped[str | None] = mapped_column(String(16))
+    perfectquote_plan_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), unique=True)
+    benefitpoint_plan_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), unique=True)
+    state: Mapped[str] = mapped_column(String(16))
+    baseline_perfectquote: Mapped[dict[str, Any] | None] = mapped_column(json_column())
+    baseline_benefitpoint: Mapped[dict[str, Any] | None] = mapped_column(json_column())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    create_intent: Mapped[dict[str, Any] | None] = mapped_column(json_column())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def plan_id(self, side: Side) -> str | None:
+        return self.perfectquote_plan_id if side is Side.PERFECTQUOTE else self.benefitpoint_plan_id
+
+    def baseline(self, side: Side) -> Plan | None:
+        """What `side` held right after the last successful sync, in canonical form."""
+        stored = self.baseline_perfectquote if side is Side.PERFECTQUOTE else self.baseline_benefitpoint
+        return None if stored is None else plan_from_json(stored)
+
+
+class SyncRun(Base):
+    """One run: a group's sync, or a whole cycle when no group is set."""
+
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_connection_id: Mapped[int | None] = mapped_column(ForeignKey("group_connections.id"), index=True)
+    trigger: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))
+    read_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_count: Mapped[int] = mapped_column(Integer, default=0)
+    conflict_count: Mapped[int] = mapped_column(Integer, default=0)
+    orphaned_count: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ChangeLogEntry(Base):
+    """One field written to one side: the value it had before and the value it has now."""
+
+    __tablename__ = "change_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("sync_runs.id"), index=True)
+    link_id: Mapped[str] = mapped_column(ForeignKey("plan_links.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(8))
+    field_path: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    before: Mapped[Any] = mapped_column(json_column(), nullable=True)
+    after: Mapped[Any] = mapped_column(json_column(), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Conflict(Base):
+    """Both sides changed one field to different values; `winner` None means held for review."""
+
+    __tablename__ = "conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    link_id: Mapped[str] = mapped_column(ForeignKey("plan_links.id"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("sync_runs.id"), index=True)
+    field_path: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    baseline_value: Mapped[Any] = mapped_column(json_column(), nullable=True)
+    perfectquote_value: Mapped[Any] = mapped_column(json_column(), nullable=True)
+    benefitpoint_value: Mapped[Any] = mapped_column(json_column(), nullable=True)
+    winner: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    settled_side: Mapped[str | None] = mapped_column(String(16))
+    settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CachedAccount(Base):
+    """A BenefitPoint account as last listed, for the connect-a-group search."""
+
+    __tablename__ = "account_cache"
+
+    account_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), index=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+    refreshed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class FeedWatermark(Base):
+    """Where a system's change feed was last read to, advanced only after a successful cycle."""
+
+    __tablename__ = "feed_watermarks"
+
+    system: Mapped[str] = mapped_column(String(32), primary_key=True)
+    watermark: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

@@ -1,9 +1,0 @@
-"""CLI commands: workflow."""
-
-from __future__ import annotations
-
-import typer
-
-
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the plansync CLI."""
