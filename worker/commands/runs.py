@@ -9,13 +9,22 @@ import typer
 from reconciliation import repository as repo
 from reconciliation.side import Side
 from worker import overview
+from worker.actors import WorkerTiming, current_actors
 from worker.commands.output import command_context, emit, table
 from worker.commands.service import enqueue_sync
+from worker.context import SyncContext
 from worker.group_sync import sync_group
+from worker.run_report import RunReport
 from worker.services import plan_systems
 
+CHANGE_WIDTH = 70
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 WAIT_S = 600.0
+
+
+def _short(text: str) -> str:
+    """Long values (rates) are cut in the table; --json has them whole."""
+    return text if len(text) <= CHANGE_WIDTH else text[: CHANGE_WIDTH - 1] + "…"
 
 
 def _render_run(run: dict[str, Any]) -> None:
@@ -34,6 +43,35 @@ def _render_run(run: dict[str, Any]) -> None:
         typer.echo(f"  error on link {link_id}: {message}")
     if run.get("unreviewed"):
         typer.echo(f"  {run['unreviewed']} plan(s) unreviewed: choose for them with 'plansync link'")
+
+
+def _run_here(context: SyncContext, group_id: str, *, dry_run: bool) -> RunReport:
+    """In this process; with a broker configured, under the group's lease like any worker's run."""
+
+    def run() -> RunReport:
+        return sync_group(
+            sessions=context.sessions,
+            systems=plan_systems(context),
+            perfectquote_group_id=group_id,
+            trigger="dry_run" if dry_run else "manual",
+            dry_run=dry_run,
+        )
+
+    if dry_run or context.settings.redis_url is None:
+        return run()
+    lease = current_actors().runs.lease(group_id, ttl_ms=WorkerTiming().lease_ttl_ms)
+    if not lease.acquire():
+        typer.echo(
+            f"plansync: group {group_id} is being synced by a worker right now; "
+            "run again later, or drop --here to queue a run",
+            err=True,
+        )
+        raise typer.Exit(1)
+    try:
+        with lease.kept_alive():
+            return run()
+    finally:
+        lease.release()
 
 
 def sync(
@@ -61,14 +99,7 @@ def sync(
         results: list[dict[str, Any]] = []
         for group_id in groups:
             if in_process:
-                report = sync_group(
-                    sessions=context.sessions,
-                    systems=plan_systems(context),
-                    perfectquote_group_id=group_id,
-                    trigger="dry_run" if dry_run else "manual",
-                    dry_run=dry_run,
-                )
-                results.append(report.as_dict())
+                results.append(_run_here(context, group_id, dry_run=dry_run).as_dict())
             else:
                 outcome = enqueue_sync(group_id, trigger="manual", wait_s=WAIT_S if wait else None)
                 results.append(outcome or {"group_id": group_id, "status": "enqueued"})
@@ -124,7 +155,7 @@ def changes(
                     r["link_id"],
                     r["direction"],
                     r["field"],
-                    f"{r['before']!r} -> {r['after']!r}",
+                    _short(f"{r['before']!r} -> {r['after']!r}"),
                     r["run_id"],
                 )
                 for r in rows
