@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from config.column_types import UtcDateTime, json_column, utcnow
 from config.db import Base
-from reconciliation.column_types import UtcDateTime, json_column, utcnow
 
 ID_LENGTH = 64
 NAME_LENGTH = 255

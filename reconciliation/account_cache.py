@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from reconciliation.column_types import utcnow
+from config.column_types import utcnow
 from reconciliation.tables import CachedAccount
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reconciliation.column_types import utcnow
+from config.column_types import utcnow
 from reconciliation.decisions import ConflictFound
 from reconciliation.group_store import GroupRef, get_group
 from reconciliation.link_store import LinkRef, get_link

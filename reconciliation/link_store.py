@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from reconciliation.column_types import utcnow
+from config.column_types import utcnow
 from reconciliation.decisions import Choice
 from reconciliation.group_store import GroupRef, get_group
 from reconciliation.link_entry import LinkEntry, PlanRef, format_plan_ref

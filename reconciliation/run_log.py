@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reconciliation.column_types import utcnow
+from config.column_types import utcnow
 from reconciliation.decisions import Write
 from reconciliation.group_store import GroupRef, get_group
 from reconciliation.link_store import LinkRef, get_link

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from config.column_types import UtcDateTime, json_column, utcnow
 from config.db import Base
-from reconciliation.column_types import UtcDateTime, json_column, utcnow
 from reconciliation.plan import Plan
 from reconciliation.plan_fields import plan_from_json
 from reconciliation.side import Side
