@@ -20,8 +20,10 @@ from reconciliation.tables import ChangeLogEntry, SyncRun
 RunRef = SyncRun | int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class RunCounts:
+    """What a run read and did; the group sync counts into one as it goes."""
+
     read: int = 0
     created: int = 0
     updated: int = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 import structlog
@@ -66,10 +67,10 @@ def sync_group(
                     session,
                     run,
                     outcome=repo.RunOutcome(report.outcome.value),
-                    counts=repo.RunCounts(**report.counts.as_dict()),
+                    counts=report.counts,
                     error=report.error,
                 )
-            log.info("sync.finished", outcome=report.outcome.value, **report.counts.as_dict())
+            log.info("sync.finished", outcome=report.outcome.value, **asdict(report.counts))
     return report
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from reconciliation.decisions import Write
 from reconciliation.plan_fields import field_to_json
+from reconciliation.run_log import RunCounts
 
 
 class Outcome(StrEnum):
@@ -16,19 +17,6 @@ class Outcome(StrEnum):
     PARTIAL = "partial"
     FAILED = "failed"
     ABORTED = "aborted"
-
-
-@dataclass(slots=True)
-class Counts:
-    read: int = 0
-    created: int = 0
-    updated: int = 0
-    conflicts: int = 0
-    orphaned: int = 0
-    errors: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,7 +57,7 @@ class RunReport:
     finished_at: datetime | None = None
     outcome: Outcome | None = None
     error: str | None = None
-    counts: Counts = field(default_factory=Counts)
+    counts: RunCounts = field(default_factory=RunCounts)
     writes: list[PlannedWrite] = field(default_factory=list)
     link_errors: dict[str, str] = field(default_factory=dict)
     unreviewed: int = 0
@@ -84,7 +72,7 @@ class RunReport:
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "outcome": self.outcome.value if self.outcome else None,
             "error": self.error,
-            "counts": self.counts.as_dict(),
+            "counts": asdict(self.counts),
             "writes": [asdict(w) for w in self.writes],
             "link_errors": dict(self.link_errors),
             "unreviewed": self.unreviewed,
