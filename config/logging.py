@@ -12,24 +12,43 @@ from config.redaction import mask_secrets
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
            "error": logging.ERROR}
+_HANDLER_NAME = "plansync-json"
 
 
 def configure_logging(*, level: str = "info", stream: TextIO | None = None) -> None:
-    """One JSON object a line: event, level, timestamp, the bound context, then masking."""
-    processors: list[Any] = [
+    """One JSON object a line: event, level, timestamp, the bound context, then masking.
+
+    Libraries that log through the standard library (Dramatiq, APScheduler, uvicorn) get the same
+    rendering and masking, so that every line on the stream is one JSON object.
+    """
+    shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    render: list[Any] = [
         structlog.processors.format_exc_info,
         mask_secrets,
         structlog.processors.JSONRenderer(default=str, sort_keys=False),
     ]
+    output = stream or sys.stdout
     structlog.configure(
-        processors=processors,
+        processors=shared + render,
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level]),
-        logger_factory=structlog.PrintLoggerFactory(file=stream or sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(file=output),
         cache_logger_on_first_use=False,
     )
+    handler = logging.StreamHandler(output)
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *render],
+    ))
+    root = logging.getLogger()
+    for previous in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(previous)
+    root.addHandler(handler)
+    root.setLevel(max(_LEVELS[level], logging.INFO))
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

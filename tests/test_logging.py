@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import json
 
 import structlog
@@ -55,3 +56,14 @@ def test_level_filter_drops_debug() -> None:
     configure_logging(level="info", stream=stream)
     get_logger().debug("sync.plan.unchanged")
     assert stream.getvalue() == ""
+
+
+def test_standard_library_logs_are_json_lines_too() -> None:
+    stream = io.StringIO()
+    configure_logging(stream=stream)
+    logging.getLogger("dramatiq.worker").warning("Failed to process member with SSN %s", "123-45-6789")
+    (line,) = _lines(stream)
+    assert line["event"] == "Failed to process member with SSN ***"
+    assert line["level"] == "warning"
+    assert line["logger"] == "dramatiq.worker"
+    assert "timestamp" in line

@@ -6,12 +6,12 @@ import typer
 
 from config.logging import configure_logging
 from config.settings import SettingsError, load_settings
-from worker.commands import accounts, carriers, db, plans, runs, sandbox, service
+from worker.commands import accounts, carriers, db, demo, plans, runs, sandbox, service
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Keep benefit plans in step between PerfectQuote and BenefitPoint.")
 
-for module in (db, sandbox, accounts, plans, runs, service, carriers):
+for module in (db, sandbox, accounts, plans, runs, service, carriers, demo):
     module.register(app)
 
 

@@ -1,0 +1,1 @@
+"""`plansync demo`: the whole product in one process, told as a story a newcomer can follow."""
