@@ -22,7 +22,8 @@ from reconciliation.tables import Conflict, PlanLink
 def record_conflict(session: Session, run: RunRef, link: LinkRef, found: ConflictFound) -> Conflict:
     """Flushed, committed with the link's next change. A conflict decided by policy is `applied`.
 
-    A held conflict already open on the same field is brought up to date, not repeated every hour.
+    A held conflict already open on the same field is brought up to date, not repeated every hour;
+    a settled one being written is returned as it is (`mark_settlements_applied` closes it).
     """
     link_id = get_link(session, link).id
     row = None
@@ -31,6 +32,15 @@ def record_conflict(session: Session, run: RunRef, link: LinkRef, found: Conflic
             select(Conflict).where(Conflict.link_id == link_id, Conflict.field_path == found.path,
                                    Conflict.status == ConflictStatus.OPEN.value)
         ).first()
+    else:
+        # A person's settlement being written is that conflict, not a new one decided by policy.
+        settled = session.scalars(
+            select(Conflict).where(Conflict.link_id == link_id, Conflict.field_path == found.path,
+                                   Conflict.status == ConflictStatus.SETTLED.value,
+                                   Conflict.settled_side == found.winner.value)
+        ).first()
+        if settled is not None:
+            return settled
     if row is None:
         row = Conflict(link_id=link_id, field_path=found.path)
         session.add(row)

@@ -83,7 +83,7 @@ def side_by_side(context: SyncContext, session: Session, perfectquote_group_id: 
                     carrier=remote.plan.carrier if remote.plan else None,
                     choice=link.choice if link else Choice.UNREVIEWED.value,
                     link_id=link.id if link else None,
-                    state=link.state if link else None,
+                    state=link.state if link and link.choice != Choice.SKIP.value else None,
                     paired_with=f"{side.other.short}:{other}" if other else None,
                     problem=remote.problem,
                 )

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from connectors.sandbox.benefitpoint.admin_edits import edit_route
 from connectors.sandbox.benefitpoint.operations import handle
 from connectors.sandbox.benefitpoint.seed import seed_store
 from connectors.sandbox.benefitpoint.signatures import BROKER_PATH, LOGIN_PATH
@@ -65,6 +66,7 @@ def _admin_router(store: Store) -> Router:
     return Router(routes=[
         Route(f"{ADMIN_PREFIX}products/{{product_id:int}}", delete_product, methods=["DELETE"]),
         Route(f"{ADMIN_PREFIX}expire_sessions", expire_sessions, methods=["POST"]),
+        edit_route(ADMIN_PREFIX),
     ])
 
 

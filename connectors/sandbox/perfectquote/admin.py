@@ -1,4 +1,4 @@
-"""The sandbox's admin side: deleting plans, adding enrollment changes, the OpenAPI document."""
+"""The sandbox's admin side: deleting and editing plans, adding enrollment changes, the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from connectors.sandbox.faults import ADMIN_PATH as FAULTS_PATH
+from connectors.sandbox.perfectquote.admin_edits import EDIT_ROUTES
 from connectors.sandbox.perfectquote.enrollment import check_change
 from connectors.sandbox.perfectquote.errors import ApiError, bad_request, invalid
 from connectors.sandbox.perfectquote.openapi import API_PREFIX, openapi_document
@@ -67,4 +68,5 @@ ADMIN_ROUTES = [
     Route(API_PREFIX + "/openapi.json", openapi, methods=["GET"]),
     Route("/_sandbox/plans/{plan_id}", admin_delete_plan, methods=["DELETE"]),
     Route("/_sandbox/enrollment_changes", admin_add_enrollment_change, methods=["POST"]),
+    *EDIT_ROUTES,
 ]
