@@ -12,6 +12,7 @@ from connectors.errors import StaleVersion
 from connectors.ports import PlanSystem, RemotePlan
 from reconciliation import repository as repo
 from reconciliation.decisions import Action, ConflictPolicy, LinkInput, Outcome, SideState, Write, WriteKind
+from reconciliation.field_diff import creation_changes
 from reconciliation.plan import Plan
 from reconciliation.plan_fields import content_hash, plan_to_fields
 from reconciliation.reconcile import reconcile
@@ -90,6 +91,12 @@ def _recover_create(
         log.info("sync.create.recovered", link_id=link.id, side=side.value, plan_id=found.id)
         if not job.dry_run:
             repo.record_created(job.session, link, side, found.id)
+            if found.plan is not None:
+                # The crash came before the create's change log was written: what landed is logged now.
+                created = Write(side=side, kind=WriteKind.CREATE, plan=found.plan,
+                                changes=creation_changes(found.plan))
+                repo.log_write(job.session, job.run, link, created)
+                job.session.commit()
         remotes[side] = found
         job.read[side][found.id] = found
     return remotes
@@ -105,7 +112,8 @@ def _link_input(job: LinkJob, link: PlanLink, remotes: Mapping[Side, RemotePlan 
             baseline=link.baseline(side) if known else None,
             current=remote.plan if remote else None,
         )
-    settlements = {} if job.dry_run else repo.settlements_for_link(job.session, link)
+    # A dry run reads the settlements too: it must predict the writes a settled conflict makes.
+    settlements = repo.settlements_for_link(job.session, link)
     return LinkInput(
         choice=link.choice,
         source_of_truth=Side(link.source_of_truth),
@@ -139,6 +147,7 @@ def _apply(job: LinkJob, link: PlanLink, outcome: Outcome, remotes: dict[Side, R
             repo.set_link_state(job.session, link, repo.LinkState.HELD, error=outcome.reason)
         return
     confirmed: dict[Side, Plan] = {}
+    notes: list[str] = []
     for write in outcome.writes:
         remote = remotes[write.side]
         plan_id = remote.id if remote else None
@@ -147,9 +156,9 @@ def _apply(job: LinkJob, link: PlanLink, outcome: Outcome, remotes: dict[Side, R
             continue
         written = _write(job, link, write, remote)
         remotes[write.side] = written
-        confirmed[write.side] = _confirmed_plan(link, write, written)
+        confirmed[write.side] = _confirmed_plan(link, write, written, notes=notes)
     if not job.dry_run:
-        _advance(job, link, outcome, confirmed)
+        _advance(job, link, outcome, confirmed, notes=notes)
 
 
 def _write(job: LinkJob, link: PlanLink, write: Write, remote: RemotePlan | None) -> RemotePlan:
@@ -178,7 +187,7 @@ def _write(job: LinkJob, link: PlanLink, write: Write, remote: RemotePlan | None
     return written
 
 
-def _confirmed_plan(link: PlanLink, write: Write, written: RemotePlan) -> Plan:
+def _confirmed_plan(link: PlanLink, write: Write, written: RemotePlan, *, notes: list[str]) -> Plan:
     if written.plan is None:
         raise LinkProblem(f"{write.side.value} answered the write with an unreadable plan: {written.problem}")
     asked, held = plan_to_fields(write.plan), plan_to_fields(written.plan)
@@ -186,17 +195,21 @@ def _confirmed_plan(link: PlanLink, write: Write, written: RemotePlan) -> Plan:
     if missed:
         # A field the system cannot hold (rates when not writable, unmapped benefits): said, not dropped.
         log.warning("sync.plan.not_written", link_id=link.id, side=write.side.value, fields=missed)
-        link.last_error = f"{write.side.value} did not take: {', '.join(missed)}"
+        notes.append(f"{write.side.value} did not take: {', '.join(missed)}")
     return written.plan
 
 
-def _advance(job: LinkJob, link: PlanLink, outcome: Outcome, confirmed: Mapping[Side, Plan]) -> None:
+def _advance(
+    job: LinkJob, link: PlanLink, outcome: Outcome, confirmed: Mapping[Side, Plan], *, notes: list[str]
+) -> None:
     bases = {
         Side.PERFECTQUOTE: outcome.next_perfectquote_baseline,
         Side.BENEFITPOINT: outcome.next_benefitpoint_baseline,
     }
     bases.update(confirmed)
-    note = link.last_error if confirmed else None
+    # An earlier write's note stays while the link is linked; the error of a failed run is over now.
+    earlier = link.last_error if link.state == repo.LinkState.LINKED.value else None
+    note = "; ".join(notes) or (earlier if confirmed else None)
     stored = {side: link.baseline(side) for side in Side}
     unchanged = all(
         (bases[side] is None) == (stored[side] is None)

@@ -106,16 +106,21 @@ def sync(
 
     def render() -> None:
         for result in results:
-            if "counts" in result:
-                _render_run(result)
+            if "counts" in _run_of(result):
+                _render_run(_run_of(result))
             else:
-                typer.echo(
-                    f"{result['group_id']}: {result.get('status')} {result.get('summary') or ''}".rstrip()
-                )
+                detail = result.get("error") or ""
+                typer.echo(f"{result['group_id']}: {result.get('status')} {detail}".rstrip())
 
     emit(results[0] if pq_group_id else results, as_json=as_json, render=render)
-    if any(r.get("outcome") in {"failed", "aborted"} or r.get("status") == "failed" for r in results):
+    failed = {"failed", "aborted"}
+    if any(_run_of(r).get("outcome") in failed or r.get("status") == "failed" for r in results):
         raise typer.Exit(1)
+
+
+def _run_of(result: dict[str, Any]) -> dict[str, Any]:
+    """The run itself: a run made here is the result; a worker's run is the summary of its outcome."""
+    return result if "counts" in result else result.get("summary") or {}
 
 
 def status(as_json: JsonOption = False) -> None:
