@@ -41,9 +41,20 @@ def start_run(session: Session, *, trigger: str, group: GroupRef | None = None) 
         trigger=trigger.strip(),
         outcome=RunOutcome.RUNNING.value,
     )
+    if group is not None:
+        _close_abandoned(session, run.group_connection_id)
     session.add(run)
     session.commit()
     return run
+
+
+def _close_abandoned(session: Session, group_connection_id: int | None) -> None:
+    """Runs of the group still `running` belong to a worker that died: one group runs once at a time."""
+    for row in session.scalars(select(SyncRun).where(SyncRun.group_connection_id == group_connection_id,
+                                                     SyncRun.outcome == RunOutcome.RUNNING.value)):
+        row.outcome = RunOutcome.FAILED.value
+        row.finished_at = utcnow()
+        row.error = "abandoned: the process running it stopped before it finished"
 
 
 def get_run(session: Session, run: RunRef) -> SyncRun:

@@ -18,7 +18,8 @@ from reconciliation.outage import suspected_outage
 from reconciliation.plan import PlanValueError
 from reconciliation.side import Side
 from reconciliation.tables import GroupConnection, PlanLink
-from worker.link_sync import LinkJob, LinkProblem, sync_link
+from worker.link_baselines import LinkProblem
+from worker.link_sync import LinkJob, sync_link
 from worker.run_report import Outcome, RunReport
 
 SYNCED_CHOICES = frozenset({Choice.COPY.value, Choice.MERGE.value})

@@ -14,18 +14,14 @@ from reconciliation import repository as repo
 from reconciliation.decisions import Action, ConflictPolicy, LinkInput, Outcome, SideState, Write, WriteKind
 from reconciliation.field_diff import creation_changes
 from reconciliation.plan import Plan
-from reconciliation.plan_fields import content_hash, plan_to_fields
 from reconciliation.reconcile import reconcile
 from reconciliation.side import Side
 from reconciliation.tables import PlanLink, SyncRun
+from worker.link_baselines import LinkProblem, advance_baselines, confirmed_plan
 from worker.run_report import PlannedWrite, RunReport
 
 MAX_STALE_ROUNDS = 3
 log = get_logger(__name__)
-
-
-class LinkProblem(Exception):
-    """This link cannot be synced now (unreadable plan, a system that refused); recorded on the link."""
 
 
 @dataclass(kw_only=True)
@@ -93,8 +89,9 @@ def _recover_create(
             repo.record_created(job.session, link, side, found.id)
             if found.plan is not None:
                 # The crash came before the create's change log was written: what landed is logged now.
-                created = Write(side=side, kind=WriteKind.CREATE, plan=found.plan,
-                                changes=creation_changes(found.plan))
+                created = Write(
+                    side=side, kind=WriteKind.CREATE, plan=found.plan, changes=creation_changes(found.plan)
+                )
                 repo.log_write(job.session, job.run, link, created)
                 job.session.commit()
         remotes[side] = found
@@ -156,9 +153,9 @@ def _apply(job: LinkJob, link: PlanLink, outcome: Outcome, remotes: dict[Side, R
             continue
         written = _write(job, link, write, remote)
         remotes[write.side] = written
-        confirmed[write.side] = _confirmed_plan(link, write, written, notes=notes)
+        confirmed[write.side] = confirmed_plan(link, write, written, notes=notes)
     if not job.dry_run:
-        _advance(job, link, outcome, confirmed, notes=notes)
+        advance_baselines(job.session, link, outcome, confirmed, notes=notes)
 
 
 def _write(job: LinkJob, link: PlanLink, write: Write, remote: RemotePlan | None) -> RemotePlan:
@@ -185,40 +182,3 @@ def _write(job: LinkJob, link: PlanLink, write: Write, remote: RemotePlan | None
     job.session.commit()
     job.read[write.side][written.id] = written
     return written
-
-
-def _confirmed_plan(link: PlanLink, write: Write, written: RemotePlan, *, notes: list[str]) -> Plan:
-    if written.plan is None:
-        raise LinkProblem(f"{write.side.value} answered the write with an unreadable plan: {written.problem}")
-    asked, held = plan_to_fields(write.plan), plan_to_fields(written.plan)
-    missed = sorted(path for path in asked.keys() | held.keys() if asked.get(path) != held.get(path))
-    if missed:
-        # A field the system cannot hold (rates when not writable, unmapped benefits): said, not dropped.
-        log.warning("sync.plan.not_written", link_id=link.id, side=write.side.value, fields=missed)
-        notes.append(f"{write.side.value} did not take: {', '.join(missed)}")
-    return written.plan
-
-
-def _advance(
-    job: LinkJob, link: PlanLink, outcome: Outcome, confirmed: Mapping[Side, Plan], *, notes: list[str]
-) -> None:
-    bases = {
-        Side.PERFECTQUOTE: outcome.next_perfectquote_baseline,
-        Side.BENEFITPOINT: outcome.next_benefitpoint_baseline,
-    }
-    bases.update(confirmed)
-    # An earlier write's note stays while the link is linked; the error of a failed run is over now.
-    earlier = link.last_error if link.state == repo.LinkState.LINKED.value else None
-    note = "; ".join(notes) or (earlier if confirmed else None)
-    stored = {side: link.baseline(side) for side in Side}
-    unchanged = all(
-        (bases[side] is None) == (stored[side] is None)
-        and (bases[side] is None or content_hash(bases[side]) == content_hash(stored[side]))
-        for side in Side
-    )
-    if unchanged and link.state == repo.LinkState.LINKED.value:
-        return
-    repo.mark_settlements_applied(job.session, link, [c.path for c in outcome.conflicts])
-    repo.advance_baselines(job.session, link, bases[Side.PERFECTQUOTE], bases[Side.BENEFITPOINT])
-    if note:
-        repo.set_link_state(job.session, link, repo.LinkState.LINKED, error=note)

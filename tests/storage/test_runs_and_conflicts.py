@@ -151,3 +151,16 @@ def test_open_conflicts_by_group(session: Session, connect: ConnectGroup, link: 
     held = repo.open_conflicts(session, group=other_group)
     assert [conflict.link_id for conflict in held] == [other_link.id]
     assert len(repo.open_conflicts(session)) == 2
+
+
+def test_a_run_left_running_by_a_dead_worker_is_closed_when_the_group_runs_again(
+        session_factory: sessionmaker, session: Session, connect: ConnectGroup) -> None:
+    group, other_group = connect(1), connect(2)
+    abandoned = repo.start_run(session, trigger="hourly", group=group)
+    elsewhere = repo.start_run(session, trigger="hourly", group=other_group)
+    repo.start_run(session, trigger="manual", group=group)
+    with session_factory() as other:
+        closed = repo.get_run(other, abandoned.id)
+        assert closed.outcome == repo.RunOutcome.FAILED.value
+        assert closed.finished_at is not None and "abandoned" in (closed.error or "")
+        assert repo.get_run(other, elsewhere.id).outcome == repo.RunOutcome.RUNNING.value
