@@ -83,6 +83,14 @@ def get_group_by_account_id(session: Session, benefitpoint_account_id: str | int
     return session.scalars(query).one_or_none()
 
 
+def set_conflict_policy(session: Session, group: GroupRef, policy: ConflictPolicy) -> GroupConnection:
+    """How the group's conflicts are decided from the next run on; commits."""
+    row = get_group(session, group)
+    row.conflict_policy = ConflictPolicy(policy).value
+    session.commit()
+    return row
+
+
 def list_groups(session: Session) -> list[GroupConnection]:
     return list(session.scalars(select(GroupConnection).order_by(GroupConnection.perfectquote_group_id)))
 

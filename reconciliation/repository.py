@@ -28,6 +28,7 @@ from reconciliation.group_store import (
     group_ids_for_accounts,
     group_ids_for_plans,
     list_groups,
+    set_conflict_policy,
 )
 from reconciliation.link_removal import unlink
 from reconciliation.link_store import (
@@ -81,5 +82,5 @@ __all__ = [
     "log_change", "log_write", "mark_create_intent", "mark_settlements_applied", "new_link_id",
     "open_conflicts", "pending_creates", "recent_runs", "record_conflict", "record_created",
     "run_counts", "search_accounts", "set_link_state", "set_watermark", "settle_conflict",
-    "settlements_for_link", "start_run", "unlink", "upsert_accounts",
+    "set_conflict_policy", "settlements_for_link", "start_run", "unlink", "upsert_accounts",
 ]

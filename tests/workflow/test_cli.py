@@ -8,7 +8,6 @@ from typing import Any
 
 from typer.testing import CliRunner, Result
 
-from reconciliation.decisions import ConflictPolicy
 from reconciliation.side import Side
 from tests.workflow.world import World
 from worker.cli import app
@@ -84,7 +83,8 @@ def test_connect_choose_preview_sync_and_review(cli_world: World) -> None:
 
 def test_a_held_conflict_is_listed_settled_and_written(cli_world: World, synced: dict[str, str]) -> None:
     world = cli_world
-    world.set_policy(ConflictPolicy.HOLD_FOR_REVIEW)
+    assert "decided by hold_for_review" in run("groups", "policy", "grp_001", "hold_for_review").output
+    run("groups", "policy", "grp_001", "whoever_shouts_loudest", code=2)
     link = world.link(synced["ppo"])
     world.edit_pq(link.perfectquote_plan_id, name="Name typed in PerfectQuote")
     world.edit_bp(link.benefitpoint_plan_id, name="Name typed in BenefitPoint")

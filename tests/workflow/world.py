@@ -88,8 +88,7 @@ class World(Screens):
         with self.context.sessions() as session:
             group = repo.get_group_by_pq_id(session, group_id)
             assert group is not None
-            group.conflict_policy = policy.value
-            session.commit()
+            repo.set_conflict_policy(session, group, policy)
 
     def sync(self, group_id: str = GROUP, *, dry_run: bool = False) -> RunReport:
         return sync_group(sessions=self.context.sessions, systems=plan_systems(self.context),

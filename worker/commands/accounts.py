@@ -6,8 +6,11 @@ from typing import Annotated
 
 import typer
 
+from reconciliation import repository as repo
+from reconciliation.decisions import ConflictPolicy
 from worker import accounts
 from worker.commands.output import command_context, emit, table
+from worker.plan_choices import connected_group
 
 accounts_app = typer.Typer(no_args_is_help=True, help="BenefitPoint accounts (a local cache of them).")
 groups_app = typer.Typer(no_args_is_help=True, help="PerfectQuote groups and their connections.")
@@ -84,6 +87,20 @@ def connect(
             f"{data['account_name']} ({data['account_id']}). Next: plansync plans {data['group_id']}"
         ),
     )
+
+
+@groups_app.command("policy")
+def policy(
+    pq_group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
+    conflict_policy: Annotated[ConflictPolicy, typer.Argument(
+        help="source_of_truth_wins (default): the link's source of truth wins a conflict; "
+             "hold_for_review: the link waits for 'plansync settle'.")],
+) -> None:
+    """How a group's conflicts are decided (both systems changed one field to different values)."""
+    with command_context() as context, context.sessions() as session:
+        group = connected_group(session, pq_group_id)
+        repo.set_conflict_policy(session, group, conflict_policy)
+    typer.echo(f"{pq_group_id}: conflicts are now decided by {conflict_policy.value}.")
 
 
 def register(app: typer.Typer) -> None:
