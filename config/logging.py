@@ -13,6 +13,8 @@ from config.redaction import mask_secrets
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
            "error": logging.ERROR}
 _HANDLER_NAME = "plansync-json"
+# Their own events say more (http.retry, db.upgraded); a line per request or per step drowns them.
+_QUIET_LIBRARIES = ("httpx", "httpcore", "alembic.runtime.migration")
 
 
 def configure_logging(*, level: str = "info", stream: TextIO | None = None) -> None:
@@ -49,6 +51,8 @@ def configure_logging(*, level: str = "info", stream: TextIO | None = None) -> N
         root.removeHandler(previous)
     root.addHandler(handler)
     root.setLevel(max(_LEVELS[level], logging.INFO))
+    for name in _QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

@@ -125,14 +125,18 @@ _declared: dict[str, Actors] = {}
 
 
 def setup(settings: Settings | None = None, *, namespace: str = "plansync") -> Actors:
-    """Build this process's broker from the settings and declare the actors (the `dramatiq` entry point)."""
+    """The `dramatiq` entry point of a worker process: its logging, its broker, the actors."""
     settings = settings or load_settings()
     configure_logging(level=settings.log_level)
+    return _declare(settings, namespace=namespace)
+
+
+def _declare(settings: Settings, *, namespace: str) -> Actors:
     broker = make_broker(settings, namespace=namespace)
     _declared[namespace] = declare_actors(broker, client=broker_redis(broker, settings), namespace=namespace)
     return _declared[namespace]
 
 
 def current_actors(namespace: str = "plansync") -> Actors:
-    """The actors of this process, declared on first use."""
-    return _declared.get(namespace) or setup(namespace=namespace)
+    """The actors of this process, declared on first use; logging stays as the process set it."""
+    return _declared.get(namespace) or _declare(load_settings(), namespace=namespace)
