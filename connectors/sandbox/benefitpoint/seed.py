@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from math import gcd
 
 from config.crosswalk import load_crosswalk
 from connectors.sandbox.benefitpoint.catalog import Catalog
@@ -100,9 +101,17 @@ def _rate(rates: Rates, *, product_id: int, plan: Plan) -> Record:
         ]
         return record
     first, last = rates.age_bands[0], rates.age_bands[-1]
-    record.update(rateTypeID=2, ageBanded=True, ageBandedStartOn=first.min_age, ageBandedEndOn=last.max_age,
-                  ageBandedInterval=first.max_age - first.min_age + 1, rateFieldValues=[
+    start = first.min_age
+    # Uneven bands are stored at an interval every band starts on, one value per step (the contract).
+    interval = last.min_age - start
+    for band in rates.age_bands[:-1]:
+        interval = gcd(interval, band.min_age - start, band.max_age + 1 - start)
+    interval = interval or last.max_age + 1 - start
+    record.update(rateTypeID=2, ageBanded=True, ageBandedStartOn=start, ageBandedEndOn=last.max_age,
+                  ageBandedInterval=interval, rateFieldValues=[
                       {"rateField": "Premium", "valueNum": float(band.rate), "rateTier": None,
                        "ageBandIndex": index}
-                      for index, band in enumerate(rates.age_bands)])
+                      for band in rates.age_bands
+                      for index in range((band.min_age - start) // interval,
+                                         (band.max_age - start) // interval + 1)])
     return record
