@@ -125,7 +125,8 @@ class Plan:
     """Normalized content only: no ids, versions or timestamps of either system.
 
     `benefits` is flat: nested keys are joined with dots (`deductible.individual`), and
-    keys neither system names in its mapping are kept as they are.
+    keys neither system names in its mapping are kept as they are. A benefit with no value is
+    left out: "not offered" has one form.
     """
 
     name: str
@@ -203,6 +204,10 @@ def _benefits(values: Mapping[str, Any]) -> dict[str, BenefitValue]:
         path = key.strip().lower()
         if not path:
             raise PlanValueError("benefits: a key is empty")
-        normalized[path] = benefit_value(value, field_name=f"benefits.{path}")
+        amount = benefit_value(value, field_name=f"benefits.{path}")
+        # No value (not offered, unknown) is no benefit: BenefitPoint cannot tell the two apart, and
+        # keeping both forms would make equal plans differ and re-write each other every hour.
+        if amount is not None:
+            normalized[path] = amount
     return dict(sorted(normalized.items()))
 

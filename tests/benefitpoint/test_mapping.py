@@ -239,12 +239,13 @@ def test_benefits_without_an_attribute_are_neither_written_nor_invented() -> Non
     assert from_native(product, summary, rate).benefits == {"deductible.individual": Decimal("1500.00")}
 
 
-def test_empty_values_are_none_and_unmapped_attributes_are_kept_on_write() -> None:
+def test_empty_values_are_no_benefit_and_unmapped_attributes_are_kept_on_write() -> None:
     existing = {"productID": "1", "attributeValues": [
         {"attributeID": "1001", "attributeValueDetails": [{"value": "", "UOM": "Dollars"}]},
         {"attributeID": "777", "attributeValueDetails": [{"value": "keep", "UOM": "Text"}]}]}
     product, _, _ = to_native_plan(sample_plan())
-    assert from_native(product, existing, None).benefits == {"deductible.individual": None}
+    # An empty value is "not offered": the canonical plan has one form for it, no benefit.
+    assert from_native(product, existing, None).benefits == {}
     product_type = CATALOGUE.by_id(1)
     assert product_type is not None
     written = summary_for(sample_plan(), product_type, product_id=1, existing=existing)

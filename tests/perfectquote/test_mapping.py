@@ -37,7 +37,7 @@ def test_a_record_becomes_a_canonical_plan() -> None:
     assert plan.effective_date == date(2026, 1, 1)
     assert plan.benefits["deductible.individual"] == Decimal("1500.00")
     assert plan.benefits["coinsurance"] == Decimal("20.00")
-    assert plan.benefits["copays.emergency_room"] is None
+    assert "copays.emergency_room" not in plan.benefits  # null: not offered, one form with absent
     assert plan.benefits["rx.generic"] == "$10"
     assert plan.rates is not None and plan.rates.tiers[Tier.FAM] == Decimal("1537.13")
 
@@ -74,7 +74,7 @@ def test_a_write_keeps_unknown_benefit_keys_and_refs_of_the_current_record() -> 
                                           if k not in {"annual_max", "copays.primary_care"}})
     native = plan_to_native(trimmed, current=RECORD)
     assert native["benefits"]["annual_max"] == "1500"
-    assert "primary_care" not in native["benefits"]["copays"]
+    assert "primary_care" not in native["benefits"].get("copays", {})
     assert native["external_refs"] == RECORD["external_refs"]
 
 
