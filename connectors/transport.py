@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import httpx
 
-from connectors.errors import AccessDenied, ConnectorError, NotFound, TransientError
+from connectors.errors import AccessDenied, BadResponse, ConnectorError, NotFound, TransientError
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -61,3 +64,17 @@ def raise_for_common_status(response: httpx.Response, *, system: str, operation:
     if error_class is not None:
         raise error_class(system=system, operation=operation, status=status,
                           message=f"HTTP {status}")
+
+
+def json_object(response: httpx.Response, *, system: str, operation: str) -> dict[str, Any]:
+    """The body as a JSON object, or BadResponse: an HTML page is never half-read."""
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        kind = response.headers.get("content-type", "no content type")
+        raise BadResponse(system=system, operation=operation, field="body", status=response.status_code,
+                          message=f"the body is not JSON ({kind})") from None
+    if not isinstance(body, dict):
+        raise BadResponse(system=system, operation=operation, field="body", status=response.status_code,
+                          message=f"the body is not a JSON object ({type(body).__name__})")
+    return body

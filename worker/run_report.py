@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from reconciliation.decisions import Write
 from reconciliation.plan_fields import field_to_json
 from reconciliation.run_log import RunCounts
 
-
-class Outcome(StrEnum):
-    SUCCEEDED = "succeeded"
-    PARTIAL = "partial"
-    FAILED = "failed"
-    ABORTED = "aborted"
+# A report's outcome is the one its run row stores.
+from reconciliation.states import RunOutcome as Outcome
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,7 +11,7 @@ from connectors.errors import BadResponse, Conflict, ConnectorError, ValidationF
 from connectors.exchange import records
 from connectors.exchange.records import SYSTEM, CoveragePeriod, ExchangeMessage, Transmission
 from connectors.retry import call_with_retry
-from connectors.transport import make_client, send
+from connectors.transport import json_object, make_client, send
 
 MAX_PER_PAGE = 100
 
@@ -34,19 +33,6 @@ def _raise_for_status(response: httpx.Response, *, operation: str) -> None:
                                message=summary or "HTTP 422", details=errors)
     kind = Conflict if status == 409 else ConnectorError
     raise kind(system=SYSTEM, operation=operation, status=status, message=f"HTTP {status}", details=errors)
-
-
-def _json(response: httpx.Response, *, operation: str) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        kind = response.headers.get("content-type", "no content type")
-        raise BadResponse(system=SYSTEM, operation=operation, field="body", status=response.status_code,
-                          message=f"the body is not JSON ({kind})") from None
-    if not isinstance(body, dict):
-        raise BadResponse(system=SYSTEM, operation=operation, field="body", status=response.status_code,
-                          message="the body is not a JSON object")
-    return body
 
 
 class CarrierExchangeConnector:
@@ -75,7 +61,7 @@ class CarrierExchangeConnector:
             if response.status_code >= 400:
                 _raise_for_status(response, operation=operation)
             # A garbled body is read inside the retry: the request is idempotent by contract.
-            return response, _json(response, operation=operation)
+            return response, json_object(response, system=SYSTEM, operation=operation)
 
         return call_with_retry(once, **self._retry)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
 
+from connectors import transport
 from connectors.errors import BadResponse, Conflict, ConnectorError, StaleVersion, ValidationFailed
 from connectors.retry import call_with_retry
 from connectors.transport import make_client, send
@@ -85,16 +85,7 @@ def raise_for_status(response: httpx.Response, *, operation: str) -> None:
 
 def json_object(response: httpx.Response, *, operation: str) -> dict[str, Any]:
     """The body as a JSON object, or BadResponse: an HTML page is never half-read."""
-    try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        kind = response.headers.get("content-type", "no content type")
-        raise BadResponse(system=SYSTEM, operation=operation, field="body", status=response.status_code,
-                          message=f"the body is not JSON ({kind})") from None
-    if not isinstance(body, dict):
-        raise BadResponse(system=SYSTEM, operation=operation, field="body", status=response.status_code,
-                          message=f"the body is not a JSON object ({type(body).__name__})")
-    return body
+    return transport.json_object(response, system=SYSTEM, operation=operation)
 
 
 def data_list(page: Mapping[str, Any], *, operation: str) -> list[Any]:
