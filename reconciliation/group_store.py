@@ -109,6 +109,20 @@ def group_ids_for_plans(session: Session, *, side: Side, plan_ids: Iterable[str]
     return found
 
 
+def groups_by_plan(session: Session, *, side: Side, plan_ids: Iterable[str]) -> dict[str, str]:
+    """Plan id -> PerfectQuote group id, for the plans of `plan_ids` that a link on `side` points at."""
+    column = PlanLink.perfectquote_plan_id if side is Side.PERFECTQUOTE else PlanLink.benefitpoint_plan_id
+    found: dict[str, str] = {}
+    for chunk in _chunks(sorted({str(plan_id) for plan_id in plan_ids})):
+        query = (
+            select(column, GroupConnection.perfectquote_group_id)
+            .join(PlanLink, PlanLink.group_connection_id == GroupConnection.id)
+            .where(column.in_(chunk))
+        )
+        found.update({plan_id: group_id for plan_id, group_id in session.execute(query) if plan_id})
+    return found
+
+
 def group_ids_for_accounts(session: Session, account_ids: Iterable[str | int]) -> set[str]:
     """PerfectQuote group ids of the connections to any of these BenefitPoint accounts."""
     found: set[str] = set()

@@ -27,6 +27,7 @@ from reconciliation.group_store import (
     get_group_by_pq_id,
     group_ids_for_accounts,
     group_ids_for_plans,
+    groups_by_plan,
     list_groups,
     set_conflict_policy,
 )
@@ -111,6 +112,7 @@ __all__ = [
     "get_watermark",
     "group_ids_for_accounts",
     "group_ids_for_plans",
+    "groups_by_plan",
     "link_entry",
     "links_for_group",
     "list_groups",

@@ -74,17 +74,20 @@ def declare_actors(broker: dramatiq.Broker, *, client: redis.Redis, namespace: s
     def mark_done(cycle: str, slot: str) -> None:
         client.set(f"{namespace}:cycle-done:{cycle}:{slot}", "1", ex=CYCLE_DONE_TTL_S)
 
-    def enqueue_groups(cycle: str, slot: str, group_ids: list[str]) -> None:
+    def enqueue_groups(cycle: str, slot: str, plan: services.CyclePlan) -> None:
+        group_ids = list(plan.group_ids)
         for group_id in group_ids:
-            sync_group.send(group_id, cycle)
+            sync_group.send(group_id, cycle, None, plan.plan_refs.get(group_id))
         mark_done(cycle, slot)
         log.info("worker.cycle.finished", cycle=cycle, slot=slot, groups=len(group_ids))
 
     @dramatiq.actor(broker=broker, actor_name="sync_group", queue_name=SYNC_QUEUE,
                     time_limit=timing.sync_time_limit_ms, max_retries=timing.max_retries)
-    def sync_group(pq_group_id: str, trigger: str, pending_token: str | None = None) -> None:
+    def sync_group(pq_group_id: str, trigger: str, pending_token: str | None = None,
+                   plan_refs: list[list[str]] | None = None) -> None:
         run_sync_group(runs, sync_group, group_id=pq_group_id, trigger=trigger,
-                       message_id=current_message_id(), pending_token=pending_token, timing=timing)
+                       message_id=current_message_id(), pending_token=pending_token, timing=timing,
+                       plan_refs=plan_refs)
 
     def cycle_actor(cycle: str, actor_name: str) -> dramatiq.Actor:
         def body(slot: str) -> None:
@@ -92,7 +95,7 @@ def declare_actors(broker: dramatiq.Broker, *, client: redis.Redis, namespace: s
                 log.info("worker.cycle.already_done", cycle=cycle, slot=slot)
                 return
             plan = services.hourly_cycle() if cycle == "hourly" else services.daily_full()
-            enqueue_groups(cycle, slot, list(plan.group_ids))
+            enqueue_groups(cycle, slot, plan)
             # Watermarks move only once every changed group is safely enqueued.
             plan.confirm()
 

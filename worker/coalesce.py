@@ -92,8 +92,12 @@ class GroupRuns:
 
 
 def run_sync_group(runs: GroupRuns, actor: dramatiq.Actor, *, group_id: str, trigger: str, message_id: str,
-                   pending_token: str | None, timing: WorkerTiming) -> None:
-    """The sync_group actor's body: run under the group's lease, or leave the trigger pending."""
+                   pending_token: str | None, timing: WorkerTiming,
+                   plan_refs: list[list[str]] | None = None) -> None:
+    """The sync_group actor's body: run under the group's lease, or leave the trigger pending.
+
+    A trigger left pending is answered by a follow-up run of the whole group, whatever plans it named.
+    """
     # Bound to the context (cleared by the log-context middleware) so the sync's own lines carry them too.
     structlog.contextvars.bind_contextvars(group_id=group_id, trigger=trigger)
     previous = runs.outcome(message_id)
@@ -115,18 +119,20 @@ def run_sync_group(runs: GroupRuns, actor: dramatiq.Actor, *, group_id: str, tri
             actor.send_with_options(args=(group_id, "coalesced", token), delay=delay_ms)
             log.info("worker.trigger.recheck", delay_ms=delay_ms)
         return
-    _run_leased(runs, actor, lease, group_id=group_id, trigger=trigger, message_id=message_id)
+    _run_leased(runs, actor, lease, group_id=group_id, trigger=trigger, message_id=message_id,
+                plan_refs=plan_refs)
 
 
 def _run_leased(runs: GroupRuns, actor: dramatiq.Actor, lease: Lease, *, group_id: str, trigger: str,
-                message_id: str) -> None:
+                message_id: str, plan_refs: list[list[str]] | None) -> None:
     outcome: dict[str, Any] = {"group_id": group_id, "trigger": trigger, "message_id": message_id}
     covered = [message_id]
     try:
         covered += runs.claim(group_id)
         log.info("worker.lease.acquired", covers=len(covered), ttl_ms=lease.ttl_ms)
         with lease.kept_alive():
-            summary = services.sync_group(perfectquote_group_id=group_id, trigger=trigger)
+            summary = services.sync_group(perfectquote_group_id=group_id, trigger=trigger,
+                                          plan_refs=plan_refs)
         runs.record_outcome(covered, {**outcome, "status": "finished", "summary": summary})
     except Exception as error:
         runs.record_outcome(covered, {**outcome, "status": "failed",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 
@@ -14,6 +14,7 @@ from connectors.errors import ConnectorError
 from connectors.ports import PlanSystem, RemotePlan
 from reconciliation import repository as repo
 from reconciliation.decisions import Choice, ConflictPolicy
+from reconciliation.link_entry import PlanRef
 from reconciliation.outage import suspected_outage
 from reconciliation.plan import PlanValueError
 from reconciliation.side import Side
@@ -37,9 +38,12 @@ def sync_group(
     perfectquote_group_id: str,
     trigger: str,
     dry_run: bool = False,
+    plan_refs: Collection[PlanRef] | None = None,
 ) -> RunReport:
     """Reconcile every copy and merge link of the group; one bad plan never stops the rest.
 
+    With `plan_refs` (the plans a change feed named), only the links to those plans are read and
+    reconciled, so an hourly cycle costs what changed, not what exists.
     A dry run reads, reconciles and reports the writes it would make, and writes nothing anywhere.
     """
     with sessions() as session:
@@ -61,7 +65,7 @@ def sync_group(
             run_id=report.run_id, group_id=perfectquote_group_id, trigger=trigger
         ):
             log.info("sync.started", dry_run=dry_run)
-            _run(session, group, systems, run, report)
+            _run(session, group, systems, run, report, plan_refs=plan_refs)
             report.finished_at = datetime.now(UTC)
             if run is not None:
                 repo.finish_run(
@@ -81,25 +85,33 @@ def _run(
     systems: Mapping[Side, PlanSystem],
     run: repo.SyncRun | None,
     report: RunReport,
+    *,
+    plan_refs: Collection[PlanRef] | None,
 ) -> None:
     containers = {
         Side.PERFECTQUOTE: group.perfectquote_group_id,
         Side.BENEFITPOINT: group.benefitpoint_account_id,
     }
+    group_links = [
+        link
+        for link in repo.links_for_group(session, group)
+        if link.choice in SYNCED_CHOICES and link.state != repo.LinkState.UNLINKED.value
+    ]
+    wanted = None if plan_refs is None else set(plan_refs)
+    links = [link for link in group_links if wanted is None or _names(link, wanted)]
     try:
-        read = {side: {plan.id: plan for plan in systems[side].list_plans(containers[side])} for side in Side}
+        if wanted is None:
+            read = {side: {p.id: p for p in systems[side].list_plans(containers[side])} for side in Side}
+        else:
+            read = _read_links(systems, links)
     except ConnectorError as error:
         report.outcome, report.error = Outcome.FAILED, str(error)
         log.error("sync.failed", error=str(error))
         return
     report.counts.read = sum(len(plans) for plans in read.values())
-    links = [
-        link
-        for link in repo.links_for_group(session, group)
-        if link.choice in SYNCED_CHOICES and link.state != repo.LinkState.UNLINKED.value
-    ]
-    report.unreviewed = _unreviewed(session, group, read)
-    if _outage(links, read, report):
+    if wanted is None:
+        report.unreviewed = _unreviewed(session, group, read)
+    if _outage(group_links, links, read, report):
         return
     job = LinkJob(
         session=session,
@@ -118,11 +130,35 @@ def _run(
     report.outcome = Outcome.PARTIAL if report.counts.errors else Outcome.SUCCEEDED
 
 
-def _outage(links: list[PlanLink], read: Mapping[Side, Mapping[str, RemotePlan]], report: RunReport) -> bool:
-    known = [link for link in links if any(link.plan_id(side) for side in Side)]
+def _names(link: PlanLink, wanted: set[PlanRef]) -> bool:
+    return any((side, link.plan_id(side)) in wanted for side in Side)
+
+
+def _read_links(
+    systems: Mapping[Side, PlanSystem], links: list[PlanLink]
+) -> dict[Side, dict[str, RemotePlan]]:
+    """The linked plans by id; a plan gone (404) is simply not there, as in a listing."""
+    read: dict[Side, dict[str, RemotePlan]] = {side: {} for side in Side}
+    for link in links:
+        for side in Side:
+            plan_id = link.plan_id(side)
+            remote = systems[side].get_plan(plan_id) if plan_id else None
+            if remote is not None:
+                read[side][remote.id] = remote
+    return read
+
+
+def _outage(
+    group_links: list[PlanLink],
+    read_links: list[PlanLink],
+    read: Mapping[Side, Mapping[str, RemotePlan]],
+    report: RunReport,
+) -> bool:
+    """Counted against all the group's links; only the links read this run can be seen missing."""
+    known = [link for link in group_links if any(link.plan_id(side) for side in Side)]
     missing = [
         link
-        for link in known
+        for link in read_links
         if any((plan_id := link.plan_id(side)) and plan_id not in read[side] for side in Side)
     ]
     if not suspected_outage(linked=len(known), missing=len(missing)):

@@ -31,6 +31,8 @@ class CyclePlan:
     """The groups a cycle enqueues, and what to record once they are safely enqueued."""
 
     group_ids: list[str]
+    # Per group, the plans the feeds named, as [side, plan id] (a message argument); none: the whole group.
+    plan_refs: dict[str, list[list[str]]] = field(default_factory=dict)
     confirm: Callable[[], None] = field(default=lambda: None)
 
 
@@ -38,14 +40,17 @@ def plan_systems(context: SyncContext) -> Mapping[Side, PlanSystem]:
     return {Side.PERFECTQUOTE: context.perfectquote, Side.BENEFITPOINT: context.benefitpoint}
 
 
-def sync_group(*, perfectquote_group_id: str, trigger: str) -> dict[str, Any]:
-    """Sync one connected group now and return its run summary (counts, outcome, run id)."""
+def sync_group(
+    *, perfectquote_group_id: str, trigger: str, plan_refs: list[list[str]] | None = None
+) -> dict[str, Any]:
+    """Sync one connected group now (only the links to `plan_refs` when given); return its run summary."""
     context = get_context()
     report = group_sync.sync_group(
         sessions=context.sessions,
         systems=plan_systems(context),
         perfectquote_group_id=perfectquote_group_id,
         trigger=trigger,
+        plan_refs=None if plan_refs is None else [(Side(side), plan_id) for side, plan_id in plan_refs],
     )
     if report.outcome is Outcome.FAILED:
         raise RunFailed(f"group {perfectquote_group_id}: {report.error}")
@@ -73,14 +78,17 @@ def hourly_cycle() -> CyclePlan:
         Side.PERFECTQUOTE: context.perfectquote.changes_since(marks[Side.PERFECTQUOTE]),
         Side.BENEFITPOINT: context.benefitpoint.changes_since(_with_overlap(marks[Side.BENEFITPOINT])),
     }
+    plan_refs: dict[str, list[list[str]]] = {}
     with context.sessions() as session:
-        group_ids: set[str] = set()
         for side, page in pages.items():
             plan_ids = [plan_id for _, plan_id in [*page.changed, *page.deleted]]
-            group_ids |= repo.group_ids_for_plans(session, side=side, plan_ids=plan_ids)
+            for plan_id, group_id in repo.groups_by_plan(session, side=side, plan_ids=plan_ids).items():
+                refs = plan_refs.setdefault(group_id, [])
+                if [side.value, plan_id] not in refs:
+                    refs.append([side.value, plan_id])
     log.info(
         "sync.feeds.read",
-        changed_groups=len(group_ids),
+        changed_groups=len(plan_refs),
         **{f"{side.value}_changes": len(page.changed) + len(page.deleted) for side, page in pages.items()},
     )
 
@@ -89,7 +97,7 @@ def hourly_cycle() -> CyclePlan:
             for side, page in pages.items():
                 repo.set_watermark(session, side.value, page.watermark)
 
-    return CyclePlan(group_ids=sorted(group_ids), confirm=confirm)
+    return CyclePlan(group_ids=sorted(plan_refs), plan_refs=plan_refs, confirm=confirm)
 
 
 def daily_full() -> CyclePlan:

@@ -44,7 +44,8 @@ class Recorder:
     events: list[tuple[str, str, float]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def sync_group(self, *, perfectquote_group_id: str, trigger: str) -> dict[str, Any]:
+    def sync_group(self, *, perfectquote_group_id: str, trigger: str,
+                   plan_refs: list[list[str]] | None = None) -> dict[str, Any]:
         with self.lock:
             self.events.append(("start", perfectquote_group_id, time.monotonic()))
             failing = self.fail_times > 0

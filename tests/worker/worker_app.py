@@ -22,7 +22,8 @@ def _record(line: str) -> None:
         os.fsync(record.fileno())
 
 
-def recording_sync_group(*, perfectquote_group_id: str, trigger: str) -> dict[str, Any]:
+def recording_sync_group(*, perfectquote_group_id: str, trigger: str,
+                         plan_refs: list[list[str]] | None = None) -> dict[str, Any]:
     _record(f"start {perfectquote_group_id} {os.getpid()}")
     time.sleep(float(os.environ.get("PLANSYNC_TEST_SLEEP_S", "0")))
     _record(f"done {perfectquote_group_id} {os.getpid()}")
