@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from connectors.sandbox.benefitpoint.store import Store
 from connectors.sandbox.perfectquote.store import PerfectQuoteStore
+from reconciliation.side import Side
 from worker import group_sync, services
 from worker.context import get_context
 from worker.run_report import Outcome, RunReport
@@ -68,10 +69,12 @@ class CycleFigures:
         return (feed_calls + rounds * per_group) * latency_ms / 1000
 
 
-def _sync(group_id: str) -> RunReport:
+def _sync(group_id: str, plan_refs: list[list[str]] | None) -> RunReport:
+    """As the sync_group actor runs it for a cycle: only the links to the plans the feeds named."""
     context = get_context()
+    refs = None if plan_refs is None else [(Side(side), plan_id) for side, plan_id in plan_refs]
     return group_sync.sync_group(sessions=context.sessions, systems=services.plan_systems(context),
-                                 perfectquote_group_id=group_id, trigger="hourly")
+                                 perfectquote_group_id=group_id, trigger="hourly", plan_refs=refs)
 
 
 def run_cycle(counter: CallCounter, *, concurrency: int) -> CycleFigures:
@@ -83,7 +86,7 @@ def run_cycle(counter: CallCounter, *, concurrency: int) -> CycleFigures:
     feed_s = time.perf_counter() - started
     after_feed = counter.snapshot()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        reports = list(pool.map(_sync, plan.group_ids))
+        reports = list(pool.map(_sync, plan.group_ids, [plan.plan_refs.get(g) for g in plan.group_ids]))
     plan.confirm()
     wall_s = time.perf_counter() - started
     figures = CycleFigures(
