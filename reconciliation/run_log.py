@@ -72,6 +72,7 @@ def finish_run(
     outcome: RunOutcome,
     counts: RunCounts | None = None,
     error: str | None = None,
+    unreviewed: int | None = None,
 ) -> SyncRun:
     """Close the run with its outcome and counts; commits (with any change-log rows pending)."""
     row = get_run(session, run)
@@ -88,6 +89,7 @@ def finish_run(
     row.conflict_count = counts.conflicts
     row.orphaned_count = counts.orphaned
     row.error_count = counts.errors
+    row.unreviewed_count = unreviewed
     session.commit()
     return row
 
@@ -95,6 +97,15 @@ def finish_run(
 def run_counts(run: SyncRun) -> RunCounts:
     return RunCounts(read=run.read_count, created=run.created_count, updated=run.updated_count,
                      conflicts=run.conflict_count, orphaned=run.orphaned_count, errors=run.error_count)
+
+
+def last_unreviewed_count(session: Session, group: GroupRef) -> int | None:
+    """From the group's latest run that listed the whole group: plans nobody has chosen for."""
+    query = (select(SyncRun.unreviewed_count)
+             .where(SyncRun.group_connection_id == get_group(session, group).id,
+                    SyncRun.unreviewed_count.is_not(None))
+             .order_by(SyncRun.id.desc()).limit(1))
+    return session.scalars(query).first()
 
 
 def recent_runs(session: Session, *, group: GroupRef | None = None, limit: int = 20) -> list[SyncRun]:

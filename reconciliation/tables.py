@@ -82,6 +82,8 @@ class SyncRun(Base):
     conflict_count: Mapped[int] = mapped_column(Integer, default=0)
     orphaned_count: Mapped[int] = mapped_column(Integer, default=0)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Only a run that listed the whole group knows it; a run of changed links leaves it empty.
+    unreviewed_count: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
 
 

@@ -74,6 +74,7 @@ def sync_group(
                     outcome=repo.RunOutcome(report.outcome.value),
                     counts=report.counts,
                     error=report.error,
+                    unreviewed=report.unreviewed,
                 )
             log.info("sync.finished", outcome=report.outcome.value, **asdict(report.counts))
     return report

@@ -61,6 +61,7 @@ def status(session: Session) -> dict[str, Any]:
                     link.id: link.last_error for link in links if link.state == repo.LinkState.ERROR.value
                 },
                 "held": [link.id for link in links if link.state == repo.LinkState.HELD.value],
+            "unreviewed": repo.last_unreviewed_count(session, group),
             }
         )
     return {"groups": groups}

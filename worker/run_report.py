@@ -55,7 +55,7 @@ class RunReport:
     counts: RunCounts = field(default_factory=RunCounts)
     writes: list[PlannedWrite] = field(default_factory=list)
     link_errors: dict[str, str] = field(default_factory=dict)
-    unreviewed: int = 0
+    unreviewed: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -66,6 +66,9 @@ def test_connect_choose_preview_sync_and_review(cli_world: World) -> None:
     assert report["writes"] == preview["writes"]
     [group] = as_json("status")["groups"]
     assert group["last_run"]["outcome"] == "succeeded" and group["links"] == 3
+    # Merge, copy and skip name 4 of the seeded plans (the plan the copy made is linked too).
+    assert group["unreviewed"] == len(ids) - 4
+    assert f"{len(ids) - 4} unreviewed plans" in run("status").output
     assert "grp_001 Acme Widgets <-> 48201 Acme Widgets: 3 links" in run("status").output
     changed = as_json("changes", "grp_001")
     assert ("pq->bp", "name") in {(c["direction"], c["field"]) for c in changed}

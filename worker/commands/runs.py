@@ -124,7 +124,7 @@ def _run_of(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def status(as_json: JsonOption = False) -> None:
-    """Connected groups, the last run of each, open conflicts, orphaned and failing links."""
+    """Connected groups, the last run of each, open conflicts, orphaned, failing links, unreviewed plans."""
     with command_context() as context, context.sessions() as session:
         data = overview.status(session)
 
@@ -138,6 +138,7 @@ def status(as_json: JsonOption = False) -> None:
                 f"{g['group_id']} {g['group_name']} <-> {g['account_id']} {g['account_name']}: "
                 f"{g['links']} links, last run {last}, {g['open_conflicts']} open conflicts, "
                 f"{len(g['orphaned'])} orphaned, {len(g['errors'])} in error, {len(g['held'])} held"
+                + ("" if g["unreviewed"] is None else f", {g['unreviewed']} unreviewed plans")
             )
 
     emit(data, as_json=as_json, render=render)
