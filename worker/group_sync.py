@@ -10,7 +10,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.logging import get_logger
-from connectors.errors import ConnectorError
+from connectors.errors import BadResponse, ConnectorError
 from connectors.ports import PlanSystem, RemotePlan
 from reconciliation import repository as repo
 from reconciliation.decisions import Choice, ConflictPolicy
@@ -138,12 +138,20 @@ def _names(link: PlanLink, wanted: set[PlanRef]) -> bool:
 def _read_links(
     systems: Mapping[Side, PlanSystem], links: list[PlanLink]
 ) -> dict[Side, dict[str, RemotePlan]]:
-    """The linked plans by id; a plan gone (404) is simply not there, as in a listing."""
+    """The linked plans by id; a plan gone (404) is simply not there, as in a listing.
+
+    An unreadable answer stays with its plan, as a listing keeps it, so only that link fails.
+    """
     read: dict[Side, dict[str, RemotePlan]] = {side: {} for side in Side}
     for link in links:
         for side in Side:
             plan_id = link.plan_id(side)
-            remote = systems[side].get_plan(plan_id) if plan_id else None
+            if plan_id is None:
+                continue
+            try:
+                remote = systems[side].get_plan(plan_id)
+            except BadResponse as error:
+                remote = RemotePlan(side=side, id=plan_id, version="", plan=None, problem=str(error))
             if remote is not None:
                 read[side][remote.id] = remote
     return read

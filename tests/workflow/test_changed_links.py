@@ -50,3 +50,15 @@ def test_a_plan_named_as_deleted_orphans_its_link(world: World, synced: dict[str
     assert report.outcome is Outcome.SUCCEEDED and report.counts.orphaned == 1
     assert world.link(ppo.id).state == "orphaned"
     assert world.plan(PQ, ppo.perfectquote_plan_id or "").plan is not None  # nothing deleted there
+
+
+def test_an_unreadable_named_plan_fails_its_link_only(world: World, synced: dict[str, str]) -> None:
+    ppo, vision = world.link(synced["ppo"]), world.link(synced["vision"])
+    world.edit_bp(vision.benefitpoint_plan_id, name="Vision Plus 2028")
+    world.pq.plans[ppo.perfectquote_plan_id]["rates"]["tiers"]["employee"] = "twelve dollars"
+
+    report = _sync_changed(world, (PQ, ppo.perfectquote_plan_id or ""), (BP, vision.benefitpoint_plan_id or ""))
+
+    assert report.outcome is Outcome.PARTIAL and list(report.link_errors) == [ppo.id]
+    assert world.link(ppo.id).state == "error"
+    assert world.plan(PQ, vision.perfectquote_plan_id or "").plan.name == "Vision Plus 2028"
