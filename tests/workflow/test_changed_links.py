@@ -57,7 +57,8 @@ def test_an_unreadable_named_plan_fails_its_link_only(world: World, synced: dict
     world.edit_bp(vision.benefitpoint_plan_id, name="Vision Plus 2028")
     world.pq.plans[ppo.perfectquote_plan_id]["rates"]["tiers"]["employee"] = "twelve dollars"
 
-    report = _sync_changed(world, (PQ, ppo.perfectquote_plan_id or ""), (BP, vision.benefitpoint_plan_id or ""))
+    report = _sync_changed(world, (PQ, ppo.perfectquote_plan_id or ""),
+                           (BP, vision.benefitpoint_plan_id or ""))
 
     assert report.outcome is Outcome.PARTIAL and list(report.link_errors) == [ppo.id]
     assert world.link(ppo.id).state == "error"
