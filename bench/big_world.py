@@ -14,10 +14,10 @@ from connectors.sandbox.demo_world import Employer, seed_plans
 from connectors.sandbox.launcher import Sandboxes
 from connectors.sandbox.perfectquote.seed import plan_record
 from connectors.sandbox.perfectquote.store import PerfectQuoteStore
-from reconciliation import repository as repo
 from reconciliation.link_entry import LinkEntry
 from reconciliation.plan import Plan
 from reconciliation.side import Side
+from reconciliation.storage import repository as repo
 
 # Far above the demo world's account ids, so the two never meet.
 FIRST_ACCOUNT_ID = 100_001

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from connectors.sandbox.benefitpoint.store import Store
 from connectors.sandbox.perfectquote.store import PerfectQuoteStore
 from reconciliation.side import Side
-from worker import group_sync, services
-from worker.context import get_context
-from worker.run_report import Outcome, RunReport
+from worker.runtime import jobs
+from worker.runtime.context import get_context
+from worker.service import group_sync
+from worker.service.run_report import Outcome, RunReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ def _sync(group_id: str, plan_refs: list[list[str]] | None) -> RunReport:
     """As the sync_group actor runs it for a cycle: only the links to the plans the feeds named."""
     context = get_context()
     refs = None if plan_refs is None else [(Side(side), plan_id) for side, plan_id in plan_refs]
-    return group_sync.sync_group(sessions=context.sessions, systems=services.plan_systems(context),
+    return group_sync.sync_group(sessions=context.sessions, systems=jobs.plan_systems(context),
                                  perfectquote_group_id=group_id, trigger="hourly", plan_refs=refs)
 
 
@@ -82,7 +83,7 @@ def run_cycle(counter: CallCounter, *, concurrency: int) -> CycleFigures:
     before = counter.snapshot()
     cpu_before, sandbox_before = time.process_time(), sandbox_cpu_s()
     started = time.perf_counter()
-    plan = services.hourly_cycle()
+    plan = jobs.hourly_cycle()
     feed_s = time.perf_counter() - started
     after_feed = counter.snapshot()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:

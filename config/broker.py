@@ -20,8 +20,8 @@ from dramatiq.middleware import (
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from config.log_context import LogContext
 from config.settings import Settings
-from worker.middleware.log_context import LogContext
 
 MAX_RETRIES = 5
 MIN_BACKOFF_MS = 5_000

@@ -23,9 +23,9 @@ log = get_logger(__name__)
 
 def target_metadata() -> MetaData:
     """Every model the migrations cover: plan sync always, carrier integration once it exists."""
-    importlib.import_module("reconciliation.tables")
-    if importlib.util.find_spec("carriers.tables") is not None:
-        importlib.import_module("carriers.tables")
+    importlib.import_module("reconciliation.storage.tables")
+    if importlib.util.find_spec("carriers.storage.tables") is not None:
+        importlib.import_module("carriers.storage.tables")
     return Base.metadata
 
 

@@ -17,7 +17,7 @@ from connectors.sandbox.exchange.app import API_KEY, create_app
 from connectors.sandbox.exchange.store import ExchangeStore, SandboxClock
 from connectors.sandbox.faults import FaultInjector
 from connectors.sandbox.server import ServerThread
-from reconciliation.tables import GroupConnection
+from reconciliation.storage.tables import GroupConnection
 
 # A Monday, well before the Aetna sandbox's daily 02:00 America/New_York (07:00 UTC) window.
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -6,8 +6,8 @@ import json
 
 from typer.testing import CliRunner
 
-from worker.carrier_jobs import run_carrier_cycle
-from worker.cli import app
+from worker.cli.app import app
+from worker.service.carrier_jobs import run_carrier_cycle
 
 from .conftest import Exchange, ListEnrollment, member_change, migrated_factory
 

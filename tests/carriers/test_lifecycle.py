@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from carriers import service
-from carriers.repository import CarrierRepository
 from carriers.status import DisabledReason, Status, StatusError
-from worker.carrier_jobs import check_statuses, run_carrier_cycle, transmit_due
+from carriers.storage.repository import CarrierRepository
+from worker.service import carriers as service
+from worker.service.carrier_jobs import check_statuses, run_carrier_cycle, transmit_due
 
 from .conftest import Exchange, ListEnrollment, member_change, transmissions
 

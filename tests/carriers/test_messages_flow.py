@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from carriers import service
 from carriers.diagnose import Cause
 from carriers.messages import MessageFlag, Severity
-from worker.carrier_jobs import check_statuses, run_carrier_cycle
+from worker.service import carriers as service
+from worker.service.carrier_jobs import check_statuses, run_carrier_cycle
 
 from .conftest import Exchange, ListEnrollment, member_change
 from .test_lifecycle import _activate

@@ -6,9 +6,9 @@ import io
 import json
 from datetime import date
 
-from carriers import service
 from config.logging import configure_logging
-from worker.carrier_jobs import run_carrier_cycle
+from worker.service import carriers as service
+from worker.service.carrier_jobs import run_carrier_cycle
 
 from .conftest import Exchange, ListEnrollment, member_change
 from .test_lifecycle import _activate

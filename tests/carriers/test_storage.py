@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from carriers import status as rules
 from carriers.messages import CarrierMessage, Severity
-from carriers.repository import CarrierRepository, NotFoundError
 from carriers.schedule import schedule_from_json
 from carriers.status import DisabledReason, Status
+from carriers.storage.repository import CarrierRepository, NotFoundError
 
 from .conftest import migrated_factory
 

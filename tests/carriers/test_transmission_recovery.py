@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from carriers.repository import CarrierRepository
+from carriers.storage.repository import CarrierRepository
 from connectors.exchange.connector import CarrierExchangeConnector
-from worker.carrier_jobs import transmit_due
+from worker.service.carrier_jobs import transmit_due
 
 from .conftest import Exchange, ListEnrollment, member_change, transmissions
 from .test_lifecycle import _activate, _get

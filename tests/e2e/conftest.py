@@ -17,9 +17,9 @@ from config.settings import Settings, load_settings
 from connectors.sandbox.launcher import Sandboxes, start_sandboxes
 from tests.conftest import REDIS_URL
 from tests.e2e.world import E2E_TIMING, SandboxTime
-from tests.worker.conftest import drop_namespace
-from worker.actors import CYCLE_QUEUE, SYNC_QUEUE, Actors, declare_actors
-from worker.context import SyncContext, build_context, set_context
+from tests.worker.runtime.conftest import drop_namespace
+from worker.runtime.actors import CYCLE_QUEUE, SYNC_QUEUE, Actors, declare_actors
+from worker.runtime.context import SyncContext, build_context, set_context
 
 
 @dataclass(kw_only=True)

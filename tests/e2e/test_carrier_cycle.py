@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from carriers import service
-from carriers.repository import CarrierRepository
 from carriers.status import Integration, Status
+from carriers.storage.repository import CarrierRepository
 from tests.e2e.conftest import Served, World
-from worker.accounts import connect
+from worker.service import carriers as service
+from worker.service.accounts import connect
 
 GROUP_NUMBER = "0123456-00"
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from reconciliation import repository as repo
 from reconciliation.side import Side
+from reconciliation.storage import repository as repo
 from tests.e2e.conftest import World
 from tests.e2e.world import change_log, connect_and_link, plans_by_kind
-from worker import services
+from worker.runtime import jobs
 
 
 def test_a_create_made_before_a_crash_is_recovered_once_and_logged(world: World) -> None:
@@ -20,7 +20,7 @@ def test_a_create_made_before_a_crash_is_recovered_once_and_logged(world: World)
         repo.mark_create_intent(session, repo.get_link(session, link_id), Side.BENEFITPOINT)
     created = context.benefitpoint.create_plan(group.account_id, hdhp.plan, link_id=link_id)
 
-    summary = services.sync_group(perfectquote_group_id=group.pq_group_id, trigger="manual")
+    summary = jobs.sync_group(perfectquote_group_id=group.pq_group_id, trigger="manual")
 
     assert summary["outcome"] == "succeeded" and summary["counts"]["created"] == 0
     copies = [p for p in context.benefitpoint.list_plans(group.account_id) if p.link_id == link_id]

@@ -8,9 +8,9 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from connectors.sandbox.perfectquote import cursors
-from reconciliation import repository as repo
 from reconciliation.side import Side
-from reconciliation.tables import SyncRun
+from reconciliation.storage import repository as repo
+from reconciliation.storage.tables import SyncRun
 from tests.e2e.conftest import Served, World
 from tests.e2e.world import change_log, connect_and_link, edit_benefit, runs
 

@@ -11,11 +11,11 @@ import structlog
 from typer.testing import CliRunner
 
 from config.logging import configure_logging
-from reconciliation import repository as repo
+from reconciliation.storage import repository as repo
 from tests.e2e.conftest import Served, World
 from tests.e2e.world import connect_and_link, runs
-from worker import actors as actors_module
-from worker.cli import app
+from worker.cli.app import app
+from worker.runtime import actors as actors_module
 
 
 @pytest.fixture

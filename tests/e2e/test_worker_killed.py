@@ -18,13 +18,13 @@ from config.broker import make_broker
 from reconciliation.plan_fields import content_hash
 from reconciliation.side import Side
 from reconciliation.states import LinkState
-from reconciliation.tables import SyncRun
+from reconciliation.storage.tables import SyncRun
 from tests.e2e.conftest import World
 from tests.e2e.world import E2E_TIMING, LinkedGroup, connect_and_link, links, repeated_writes
-from tests.worker.conftest import wait_until
-from worker.actors import Actors, declare_actors
-from worker.group_sync import sync_group
-from worker.services import plan_systems
+from tests.worker.runtime.conftest import wait_until
+from worker.runtime.actors import Actors, declare_actors
+from worker.runtime.jobs import plan_systems
+from worker.service.group_sync import sync_group
 
 REPO = Path(__file__).resolve().parents[2]
 # A create is several calls on BenefitPoint (product, summary, rates, read back): killing the worker once

@@ -7,7 +7,7 @@ import os
 from config.broker import make_broker, make_redis
 from config.logging import configure_logging
 from config.settings import load_settings
-from worker.actors import WorkerTiming, declare_actors
+from worker.runtime.actors import WorkerTiming, declare_actors
 
 # A killed worker's unacknowledged messages come back after this long without its heartbeat.
 HEARTBEAT_TIMEOUT_MS = 2_000

@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors.ports import PlanSystem, RemotePlan
 from connectors.sandbox.benefitpoint.codec import SERVER_TZ
 from connectors.sandbox.benefitpoint.store import Clock, Store
-from reconciliation import repository as repo
 from reconciliation.link_entry import LinkEntry
 from reconciliation.side import Side
-from reconciliation.tables import ChangeLogEntry, PlanLink, SyncRun
-from worker.accounts import connect
-from worker.actors import WorkerTiming
-from worker.context import SyncContext
-from worker.plan_choices import choose
+from reconciliation.storage import repository as repo
+from reconciliation.storage.tables import ChangeLogEntry, PlanLink, SyncRun
+from worker.runtime.actors import WorkerTiming
+from worker.runtime.context import SyncContext
+from worker.service.accounts import connect
+from worker.service.plan_choices import choose
 
 # Short enough that a killed worker's lease expires within a test; long enough for a slowed run.
 E2E_TIMING = WorkerTiming(sync_time_limit_ms=8_000, lease_margin_ms=500, recheck_margin_ms=200,

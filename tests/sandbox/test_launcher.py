@@ -8,7 +8,7 @@ import typer
 from typer.testing import CliRunner
 
 from connectors.sandbox.launcher import FAULT_SHARES, fault_settings, start_sandboxes
-from worker.commands import sandbox as sandbox_command
+from worker.cli import sandbox as sandbox_command
 
 
 def test_the_three_sandboxes_serve_and_stop() -> None:

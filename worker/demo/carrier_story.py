@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from carriers import service
 from carriers.messages import MessageFlag, Severity
-from carriers.repository import CarrierRepository
 from carriers.schedule import next_sync_after
 from carriers.status import Integration, Status
-from reconciliation import repository as repo
+from carriers.storage.repository import CarrierRepository
+from reconciliation.storage import repository as repo
 from worker.demo.cast import GROUP_ID, Cast
 from worker.demo.people import read_plan
+from worker.service import carriers as service
 
 # The exchange sandbox activates a period this long after it is created (its default).
 ACTIVATION_DELAY_S = 5

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from connectors.benefitpoint import BenefitPointConnector
 from connectors.perfectquote import PerfectQuoteConnector
-from reconciliation import repository as repo
+from reconciliation.storage import repository as repo
 from worker.demo import facts
 from worker.demo.narrator import Narrator
 from worker.demo.people import SandboxAdmin

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from carriers.repository import CarrierRepository
-from reconciliation import repository as repo
-from reconciliation.tables import Conflict, SyncRun
+from carriers.storage.repository import CarrierRepository
+from reconciliation.storage import repository as repo
+from reconciliation.storage.tables import Conflict, SyncRun
 
 RUNS_LOOKED_AT = 500
 

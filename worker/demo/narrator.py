@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from reconciliation.tables import ChangeLogEntry, SyncRun
+from reconciliation.storage.tables import ChangeLogEntry, SyncRun
 
 CHANGES_SHOWN = 4
 VALUE_WIDTH = 40

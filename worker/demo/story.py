@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from reconciliation.link_entry import LinkEntry
 from reconciliation.side import Side
-from worker import accounts, plan_choices
 from worker.demo import facts
 from worker.demo.cast import GROUP_ID, Cast
 from worker.demo.people import edit_benefit, edit_plan, read_plan
+from worker.service import accounts, plan_choices
 
 ACCOUNT_NAME = "Acme Widgets"
 SYSTEM_NAMES = {Side.PERFECTQUOTE.value: "PerfectQuote", Side.BENEFITPOINT.value: "BenefitPoint"}

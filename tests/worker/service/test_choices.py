@@ -1,0 +1,101 @@
+"""Each choice (skip, copy either way, merge either way) over real HTTP; unreviewed plans untouched."""
+
+from __future__ import annotations
+
+from connectors.ports import RemotePlan
+from reconciliation.link_entry import LinkEntry
+from reconciliation.plan import Plan
+from reconciliation.plan_fields import content_hash
+from reconciliation.side import Side
+from tests.worker.service.world import BENEFITPOINT_WRITES, PERFECTQUOTE_WRITES, World
+from worker.service.run_report import Outcome
+
+PQ, BP = Side.PERFECTQUOTE, Side.BENEFITPOINT
+
+
+def content(remote: RemotePlan) -> str:
+    assert remote.plan is not None
+    return content_hash(remote.plan)
+
+
+def test_each_choice_on_both_backends(any_world: World) -> None:
+    world = any_world
+    links = world.choose_standard()
+    ids = world.seeded()
+    before = {side: world.plans(side) for side in Side}
+    report = world.sync()
+    assert report.outcome is Outcome.SUCCEEDED and report.counts.errors == 0
+    assert (report.counts.created, report.counts.updated) == (2, 1)
+    after = {side: world.plans(side) for side in Side}
+
+    hdhp, vision = world.link(links["hdhp"]), world.link(links["vision"])
+    assert hdhp.state == vision.state == "linked"
+    # A copy creates the plan on the other side with the same content, and remembers the pair.
+    assert content(after[BP][hdhp.benefitpoint_plan_id]) == content(before[PQ][ids["pq_hdhp"]])
+    assert content(after[PQ][vision.perfectquote_plan_id]) == content(before[BP][ids["bp_vision"]])
+    # Skipped: the life plan exists in PerfectQuote only, and stays that way.
+    skipped = world.link(links["life"])
+    assert skipped.benefitpoint_plan_id is None and skipped.baseline_perfectquote is None
+    assert len(after[BP]) == len(before[BP]) + 1 and len(after[PQ]) == len(before[PQ]) + 1
+    # Merged with PerfectQuote as source of truth: BenefitPoint's PPO now holds PerfectQuote's content.
+    assert content(after[BP][ids["bp_ppo"]]) == content(before[PQ][ids["pq_ppo"]])
+    assert after[PQ][ids["pq_ppo"]].version == before[PQ][ids["pq_ppo"]].version
+
+
+def test_a_merge_with_benefitpoint_as_source_of_truth_overwrites_perfectquote(world: World) -> None:
+    world.connect()
+    ids = world.seeded()
+    [link_id] = world.choose(LinkEntry.merge(ids["pq_ppo"], ids["bp_ppo"], source_of_truth=BP))
+    bp_before = world.plan(BP, ids["bp_ppo"])
+    assert content(world.plan(PQ, ids["pq_ppo"])) != content(bp_before)
+
+    report = world.sync()
+
+    assert report.counts.updated == 1 and not any(world.bp.calls[name] for name in BENEFITPOINT_WRITES)
+    pq_after = world.plan(PQ, ids["pq_ppo"])
+    assert pq_after.plan == bp_before.plan
+    assert world.plan(BP, ids["bp_ppo"]).version == bp_before.version
+    link = world.link(link_id)
+    assert link.state == "linked" and link.baseline(PQ) == link.baseline(BP) == bp_before.plan
+
+
+def test_a_merge_with_perfectquote_as_source_of_truth_overwrites_benefitpoint(world: World) -> None:
+    world.connect()
+    ids = world.seeded()
+    world.choose(LinkEntry.merge(ids["pq_ppo"], ids["bp_ppo"], source_of_truth=PQ))
+    pq_before = world.plan(PQ, ids["pq_ppo"])
+
+    world.sync()
+
+    bp_after: Plan | None = world.plan(BP, ids["bp_ppo"]).plan
+    assert bp_after == pq_before.plan and bp_after is not None and bp_after.rates is not None
+    assert not any(world.pq.calls[name] for name in PERFECTQUOTE_WRITES)
+
+
+def test_unreviewed_plans_are_never_touched(world: World) -> None:
+    world.connect()
+    ids = world.seeded()
+    world.choose(LinkEntry.merge(ids["pq_dental"], ids["bp_dental"], source_of_truth=PQ))
+    world.edit_pq(ids["pq_dental"], name="Dental PPO 2027")
+    pq_plans, products = dict(world.pq.plans), dict(world.bp.products)
+
+    report = world.sync()
+
+    # Five plans were never chosen for: counted as unreviewed, and neither created, changed nor linked.
+    assert report.unreviewed == 5 and report.counts.updated == 1
+    assert set(world.pq.plans) == set(pq_plans) and set(world.bp.products) == set(products)
+    untouched = [plan_id for plan_id in pq_plans if plan_id != ids["pq_dental"]]
+    assert all(world.pq.plans[plan_id] == pq_plans[plan_id] for plan_id in untouched)
+    assert all(world.bp.products[int(key)] == products[int(key)]
+               for key in (ids["bp_ppo"], ids["bp_vision"]))
+
+
+def test_a_sync_right_after_a_sync_writes_nothing(world: World, synced: dict[str, str]) -> None:
+    calls = world.write_calls()
+    stored = world.snapshot()
+
+    report = world.sync()
+
+    assert report.outcome is Outcome.SUCCEEDED and report.writes == []
+    assert world.write_calls() == calls
+    assert world.snapshot()["links"] == stored["links"]

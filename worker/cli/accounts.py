@@ -1,0 +1,109 @@
+"""CLI commands: find a BenefitPoint account, find a PerfectQuote group, connect the two."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from reconciliation.decisions import ConflictPolicy
+from reconciliation.storage import repository as repo
+from worker.cli.output import command_context, emit, table
+from worker.service import accounts
+from worker.service.plan_choices import connected_group
+
+accounts_app = typer.Typer(no_args_is_help=True, help="BenefitPoint accounts (a local cache of them).")
+groups_app = typer.Typer(no_args_is_help=True, help="PerfectQuote groups and their connections.")
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+@accounts_app.command("search")
+def search_accounts(
+    query: Annotated[str, typer.Argument(help="Part of the account name, or the account number.")],
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh", help='Reload the list from BenefitPoint first ("I don\'t find my account").'
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """BenefitPoint accounts whose name contains QUERY, or whose account number is QUERY."""
+    with command_context() as context, context.sessions() as session:
+        found = accounts.search_accounts(context, session, query, refresh=refresh)
+        data = [{"account_id": a.account_id, "name": a.name, "active": a.active} for a in found]
+
+    def render() -> None:
+        if not data:
+            typer.echo(f"No account matches {query!r}. Try --refresh if it was added recently.")
+            return
+        table(
+            [(a["account_id"], a["name"], "yes" if a["active"] else "no") for a in data],
+            headers=("account", "name", "active"),
+        )
+
+    emit(data, as_json=as_json, render=render)
+
+
+@groups_app.command("search")
+def search_groups(
+    query: Annotated[str, typer.Argument(help="Part of the group name.")], as_json: JsonOption = False
+) -> None:
+    """PerfectQuote groups whose name contains QUERY."""
+    with command_context() as context:
+        data = [
+            {"group_id": g.id, "name": g.name, "benefitpoint_account_id": g.benefitpoint_account_id}
+            for g in context.perfectquote.search_groups(query)
+        ]
+    emit(
+        data,
+        as_json=as_json,
+        render=lambda: table([(g["group_id"], g["name"]) for g in data], headers=("group", "name")),
+    )
+
+
+@groups_app.command("connect")
+def connect(
+    pq_group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
+    bp_account_id: Annotated[str, typer.Argument(help="The BenefitPoint account number.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Connect a PerfectQuote group to a BenefitPoint account (one to one)."""
+    with command_context() as context, context.sessions() as session:
+        group = accounts.connect(
+            context, session, perfectquote_group_id=pq_group_id, benefitpoint_account_id=bp_account_id
+        )
+        data = {
+            "group_id": group.perfectquote_group_id,
+            "group_name": group.perfectquote_group_name,
+            "account_id": group.benefitpoint_account_id,
+            "account_name": group.benefitpoint_account_name,
+        }
+    emit(
+        data,
+        as_json=as_json,
+        render=lambda: typer.echo(
+            f"Connected {data['group_name']} ({data['group_id']}) to BenefitPoint account "
+            f"{data['account_name']} ({data['account_id']}). Next: plansync plans {data['group_id']}"
+        ),
+    )
+
+
+@groups_app.command("policy")
+def policy(
+    pq_group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
+    conflict_policy: Annotated[ConflictPolicy, typer.Argument(
+        help="source_of_truth_wins (default): the link's source of truth wins a conflict; "
+             "hold_for_review: the link waits for 'plansync settle'.")],
+) -> None:
+    """How a group's conflicts are decided (both systems changed one field to different values)."""
+    with command_context() as context, context.sessions() as session:
+        group = connected_group(session, pq_group_id)
+        repo.set_conflict_policy(session, group, conflict_policy)
+    typer.echo(f"{pq_group_id}: conflicts are now decided by {conflict_policy.value}.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the plansync CLI."""
+    app.add_typer(accounts_app, name="accounts")
+    app.add_typer(groups_app, name="groups")

@@ -1,0 +1,178 @@
+"""CLI commands: carriers (the Configure and Manage tabs, and diagnose)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+import typer
+from sqlalchemy.orm import Session, sessionmaker
+
+from carriers.status import StatusError
+from carriers.storage.repository import NotFoundError
+from config.crosswalk import UnknownCarrier
+from config.db import make_engine, make_session_factory
+from config.redaction import mask_text
+from config.settings import SettingsError, load_settings
+from connectors.errors import ConnectorError
+from connectors.exchange.connector import CarrierExchangeConnector
+from worker.service import carrier_views
+from worker.service import carriers as service
+
+T = TypeVar("T")
+carriers_app = typer.Typer(no_args_is_help=True, help="Carrier integrations: Configure and Manage.")
+
+LIST_COLUMNS = (("id", "ID"), ("carrier", "Carrier"), ("plan", "Plan"), ("type", "Type"),
+                ("group_number", "Group number"), ("status", "Status"), ("renewal_date", "Renewal"),
+                ("last_sync", "Last Sync"), ("next_sync", "Next sync"))
+MESSAGE_COLUMNS = (("id", "ID"), ("carrier", "Carrier"), ("severity", "Severity"), ("code", "Code"),
+                   ("member", "Member"), ("message", "Message"), ("status", "Status"), ("flags", "Flags"))
+
+CHANGE_OPTION = typer.Option(None, "--change", help="The correction as FIELD=VALUE, repeatable.")
+
+
+def _echo(text: str) -> None:
+    typer.echo(mask_text(text))
+
+
+@contextmanager
+def _wiring() -> Iterator[tuple[sessionmaker[Session], CarrierExchangeConnector]]:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        typer.echo(f"plansync: {error}", err=True)
+        raise typer.Exit(2) from None
+    engine = make_engine(settings.database_url)
+    exchange = CarrierExchangeConnector(base_url=settings.carrier_exchange_url,
+                                        api_key=settings.carrier_exchange_api_key,
+                                        timeout_s=settings.http_timeout_s,
+                                        retry={"max_attempts": settings.retry_max_attempts,
+                                               "max_total_s": settings.retry_max_total_s})
+    try:
+        yield make_session_factory(engine), exchange
+    finally:
+        exchange.close()
+        engine.dispose()
+
+
+def _run(call: Callable[[sessionmaker[Session], CarrierExchangeConnector, datetime], T]) -> T:
+    """Run one operation; a refused input or an unreachable exchange is a clear one-line error."""
+    with _wiring() as (factory, exchange):
+        try:
+            return call(factory, exchange, datetime.now(UTC))
+        except (StatusError, NotFoundError, UnknownCarrier, ValueError, ConnectorError) as error:
+            typer.echo(mask_text(f"plansync carriers: {error}"), err=True)
+            raise typer.Exit(1) from None
+
+
+def _print(rows: list[dict[str, Any]], *, as_json: bool, columns: tuple[tuple[str, str], ...],
+           empty: str) -> None:
+    if as_json:
+        _echo(json.dumps(rows, indent=2, default=str))
+    else:
+        _echo(carrier_views.table(rows, columns) if rows else empty)
+
+
+@carriers_app.command("list")
+def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The Configure tab: every integration with its status, Last Sync and next sync."""
+    views = _run(lambda factory, _exchange, now: service.list_integrations(factory, now=now))
+    _print(carrier_views.integration_rows(views), as_json=as_json, columns=LIST_COLUMNS,
+           empty="No carrier integrations configured.")
+
+
+@carriers_app.command("configure")
+def configure_command(group: int = typer.Argument(..., help="Connected group id."),
+                      carrier: str = typer.Argument(..., help="Carrier code, e.g. aetna."),
+                      group_number: str = typer.Option(..., "--group-number"),
+                      plan: str | None = typer.Option(None, "--plan"),
+                      plan_type: str | None = typer.Option(None, "--plan-type"),
+                      renewal_date: str | None = typer.Option(None, "--renewal-date",
+                                                              help="YYYY-MM-DD")) -> None:
+    """Configure an integration: it starts Pending (no charge while Pending)."""
+    def call(factory: sessionmaker[Session], _exchange: CarrierExchangeConnector, now: datetime) -> Any:
+        renewal = date.fromisoformat(renewal_date) if renewal_date else None
+        return service.configure(factory, group_id=group, carrier_code=carrier, group_number=group_number,
+                                 now=now, plan_name=plan, plan_type=plan_type, renewal_date=renewal)
+
+    integration = _run(call)
+    _echo(f"Integration {integration.id} with {integration.carrier_name} configured: Pending.")
+
+
+@carriers_app.command("enable")
+def enable_command(integration_id: int = typer.Argument(..., metavar="ID"),
+                   group_number: str = typer.Option(..., "--group-number")) -> None:
+    """Toggle back On; the group number is required again and the status returns to Pending."""
+    integration = _run(lambda factory, exchange, now: service.enable(
+        factory, exchange, integration_id, group_number=group_number, now=now))
+    _echo(f"Integration {integration.id} enabled: {carrier_views.status_label(integration)}.")
+
+
+@carriers_app.command("disable")
+def disable_command(integration_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """Turn off: no outbound communication with the carrier from now on."""
+    integration = _run(lambda factory, exchange, now: service.disable(factory, exchange, integration_id,
+                                                                      now=now))
+    _echo(f"Integration {integration.id} disabled. Resume manual eligibility communication with the carrier.")
+
+
+@carriers_app.command("set-group-number")
+def set_group_number_command(integration_id: int = typer.Argument(..., metavar="ID"),
+                             group_number: str = typer.Argument(..., metavar="N")) -> None:
+    """Correct the group number; it is sent to the exchange."""
+    integration = _run(lambda factory, exchange, now: service.set_group_number(
+        factory, exchange, integration_id, group_number, now=now))
+    _echo(f"Integration {integration.id} group number set to {integration.group_number}.")
+
+
+@carriers_app.command("messages")
+def messages_command(failures: bool = typer.Option(False, "--failures", help="Failures only."),
+                     as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The Manage tab: carrier messages (Failures, Warnings, Info) and their flags."""
+    views = _run(lambda factory, _exchange, now: service.list_messages(factory, now=now,
+                                                                       failures_only=failures))
+    _print(carrier_views.message_rows(views), as_json=as_json, columns=MESSAGE_COLUMNS,
+           empty="No carrier messages.")
+
+
+@carriers_app.command("resolve")
+def resolve_command(message_id: int = typer.Argument(..., metavar="MESSAGE_ID"),
+                    message: str = typer.Option(..., "--message", help="What was corrected."),
+                    change: list[str] | None = CHANGE_OPTION) -> None:
+    """Resolve a carrier message; the correction reaches the carrier at its next sync."""
+    changes: dict[str, str] = {}
+    for item in change or []:
+        field, sep, value = item.partition("=")
+        if not sep or not field.strip():
+            typer.echo(f"plansync carriers: --change {mask_text(item)!r} is not FIELD=VALUE", err=True)
+            raise typer.Exit(2)
+        changes[field.strip()] = value
+    resolved = _run(lambda factory, exchange, now: service.resolve(
+        factory, exchange, message_id, text=message, now=now, changes=changes))
+    _echo(f"Message {resolved.id} resolved: resolution pending carrier sync.")
+
+
+@carriers_app.command("diagnose")
+def diagnose_command(integration_id: int = typer.Argument(..., metavar="ID"),
+                     as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Why isn't this integration syncing? Each cause found, and what to do about it."""
+    integration, findings = _run(lambda factory, _exchange, now: service.diagnose_integration(
+        factory, integration_id, now=now))
+    rows = carrier_views.finding_rows(findings)
+    if as_json:
+        _echo(json.dumps({"integration_id": integration.id, "findings": rows}, indent=2))
+        return
+    label = carrier_views.status_label(integration)
+    _echo(f"Integration {integration.id} ({integration.carrier_name}): {label}")
+    if not rows:
+        _echo("No cause found. If it still isn't syncing, contact the Operations Team.")
+    for row in rows:
+        _echo(f"- {row['cause']}: {row['detail']}\n  What to do: {row['what_to_do']}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the plansync CLI."""
+    app.add_typer(carriers_app, name="carriers")

@@ -1,0 +1,165 @@
+"""CLI commands: both systems' plans side by side, and the choice for each (skip, copy, merge)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reconciliation.link_entry import LinkEntry, parse_plan_ref
+from reconciliation.link_map import load_link_map
+from reconciliation.side import Side
+from worker.cli.output import cli_errors, command_context, emit, table
+from worker.service import plan_choices
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+def plans(
+    pq_group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Both systems' plans side by side, each with its choice and link state."""
+    with command_context() as context, context.sessions() as session:
+        rows = [asdict(row) for row in plan_choices.side_by_side(context, session, pq_group_id)]
+    emit(
+        rows,
+        as_json=as_json,
+        render=lambda: table(
+            [
+                (
+                    r["side"],
+                    r["plan_id"],
+                    r["name"] or f"(unreadable: {r['problem']})",
+                    r["coverage"],
+                    r["carrier"],
+                    r["choice"],
+                    r["state"],
+                    r["paired_with"],
+                    r["link_id"],
+                )
+                for r in rows
+            ],
+            headers=(
+                "system",
+                "plan",
+                "name",
+                "coverage",
+                "carrier",
+                "choice",
+                "state",
+                "paired with",
+                "link",
+            ),
+        ),
+    )
+
+
+def _entries(
+    merge: tuple[str, str] | None,
+    source_of_truth: str | None,
+    copy: list[str] | None,
+    skip: list[str] | None,
+    from_file: Path | None,
+) -> list[LinkEntry]:
+    entries: list[LinkEntry] = []
+    if from_file is not None:
+        try:
+            entries.extend(load_link_map(from_file.read_text()))
+        except OSError as error:
+            raise ValueError(f"map file {from_file}: {error.strerror}") from None
+    if merge:
+        if source_of_truth is None:
+            raise ValueError("--merge needs --source-of-truth perfectquote or benefitpoint")
+        try:
+            side = Side(source_of_truth.strip().lower())
+        except ValueError:
+            raise ValueError(
+                f"--source-of-truth {source_of_truth!r}: use perfectquote or benefitpoint"
+            ) from None
+        entries.append(LinkEntry.merge(merge[0], merge[1], source_of_truth=side))
+    entries.extend(LinkEntry.copy(*parse_plan_ref(ref)) for ref in copy or [])
+    entries.extend(LinkEntry.skip(*parse_plan_ref(ref)) for ref in skip or [])
+    if not entries:
+        raise ValueError("nothing to link: give --merge, --copy, --skip or --from-file")
+    return entries
+
+
+def link(
+    pq_group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
+    merge: Annotated[
+        tuple[str, str] | None,
+        typer.Option("--merge", help="Link two existing plans: PQ_PLAN_ID BP_PLAN_ID."),
+    ] = None,
+    source_of_truth: Annotated[
+        str | None,
+        typer.Option(
+            "--source-of-truth",
+            help="For --merge: whose plan overwrites the other once (perfectquote, benefitpoint).",
+        ),
+    ] = None,
+    copy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--copy", help="Create the plan in the other system, then keep both in step: pq:ID or bp:ID."
+        ),
+    ] = None,
+    skip: Annotated[
+        list[str] | None, typer.Option("--skip", help="Never sync this plan: pq:ID or bp:ID.")
+    ] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from-file", help="A TOML link map, applied as a whole or not at all.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Choose what to sync. Plans are never matched by name: you pick every pair."""
+    with cli_errors():
+        entries = _entries(merge, source_of_truth, copy, skip, from_file)
+    with command_context() as context, context.sessions() as session:
+        links = plan_choices.choose(context, session, pq_group_id, entries)
+        data = [
+            {
+                "link_id": lk.id,
+                "choice": lk.choice,
+                "perfectquote_plan_id": lk.perfectquote_plan_id,
+                "benefitpoint_plan_id": lk.benefitpoint_plan_id,
+                "source_of_truth": lk.source_of_truth,
+            }
+            for lk in links
+        ]
+    emit(
+        data,
+        as_json=as_json,
+        render=lambda: table(
+            [
+                (
+                    d["link_id"],
+                    d["choice"],
+                    d["perfectquote_plan_id"],
+                    d["benefitpoint_plan_id"],
+                    d["source_of_truth"],
+                )
+                for d in data
+            ],
+            headers=("link", "choice", "perfectquote", "benefitpoint", "source of truth"),
+        ),
+    )
+
+
+def unlink(
+    pq_group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
+    link_id: Annotated[str, typer.Argument(help="The link id (see 'plansync plans').")],
+) -> None:
+    """Stop syncing a link. Nothing is deleted in either system; the plans become unreviewed."""
+    with command_context() as context, context.sessions() as session:
+        row = plan_choices.unlink(session, pq_group_id, link_id)
+        typer.echo(f"Unlinked {row.id}: {row.last_error}.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the plansync CLI."""
+    app.command("plans")(plans)
+    app.command("link")(link)
+    app.command("unlink")(unlink)

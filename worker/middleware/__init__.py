@@ -1,1 +1,0 @@
-"""Dramatiq middleware of the plansync worker."""
