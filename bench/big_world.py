@@ -107,13 +107,12 @@ def connect_world(sessions: sessionmaker[Session], world: BigWorld) -> None:
     by_group: dict[str, list[BenchLink]] = {}
     for link in world.links:
         by_group.setdefault(link.group_id, []).append(link)
-    with sessions() as session:
-        for group_id, links in by_group.items():
-            account_id = FIRST_ACCOUNT_ID + int(group_id.removeprefix("grp_b"))
-            group = repo.connect_group(session, perfectquote_group_id=group_id,
-                                       perfectquote_group_name=group_id, benefitpoint_account_id=account_id,
-                                       benefitpoint_account_name=f"account {account_id}")
-            repo.add_links(session, group, [
+    for group_id, links in by_group.items():
+        account_id = FIRST_ACCOUNT_ID + int(group_id.removeprefix("grp_b"))
+        with sessions.begin() as session:
+            repo.connect_group(session, group_id=group_id, group_name=group_id, account_id=account_id,
+                               account_name=f"account {account_id}")
+            repo.add_links(session, group_id, [
                 LinkEntry.merge(link.perfectquote_plan_id, link.benefitpoint_plan_id,
                                 source_of_truth=Side.PERFECTQUOTE)
                 for link in links])

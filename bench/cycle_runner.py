@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from connectors.sandbox.benefitpoint.store import Store
 from connectors.sandbox.perfectquote.store import PerfectQuoteStore
 from reconciliation.side import Side
+from reconciliation.states import RunOutcome
 from worker.runtime import jobs
 from worker.runtime.context import get_context
 from worker.service import group_sync
-from worker.service.run_report import Outcome, RunReport
+from worker.service.run_report import RunReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,7 @@ def _sync(group_id: str, plan_refs: list[list[str]] | None) -> RunReport:
     context = get_context()
     refs = None if plan_refs is None else [(Side(side), plan_id) for side, plan_id in plan_refs]
     return group_sync.sync_group(sessions=context.sessions, systems=jobs.plan_systems(context),
-                                 perfectquote_group_id=group_id, trigger="hourly", plan_refs=refs)
+                                 group_id=group_id, trigger="hourly", plan_refs=refs)
 
 
 def run_cycle(counter: CallCounter, *, concurrency: int) -> CycleFigures:
@@ -100,7 +101,7 @@ def run_cycle(counter: CallCounter, *, concurrency: int) -> CycleFigures:
         figures.updated += report.counts.updated
         figures.conflicts += report.counts.conflicts
         figures.errors += report.counts.errors
-    if any(report.outcome is Outcome.FAILED for report in reports):
-        failed = next(report for report in reports if report.outcome is Outcome.FAILED)
-        raise RuntimeError(f"group {failed.perfectquote_group_id} failed: {failed.error}")
+    if any(report.outcome is RunOutcome.FAILED for report in reports):
+        failed = next(report for report in reports if report.outcome is RunOutcome.FAILED)
+        raise RuntimeError(f"group {failed.group_id} failed: {failed.error}")
     return figures

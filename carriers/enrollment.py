@@ -1,31 +1,86 @@
-"""Enrollment changes on their way to the exchange: where they come from, how they are sent."""
+"""Enrollment changes on their way to the exchange: what they carry, when they are due, how they are kept."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Protocol
 
-from connectors.perfectquote.records import EnrollmentChange
-
-
-class EnrollmentSource(Protocol):
-    """Where enrollment changes come from (PerfectQuote): changes since a watermark, oldest first."""
-
-    def enrollment_changes(self, group_id: str,
-                           since: str | None) -> tuple[Sequence[EnrollmentChange], str | None]: ...
+from carriers.schedule import next_sync_after
+from carriers.status import Integration, Status
 
 
-def exchange_change(change: EnrollmentChange) -> dict[str, Any]:
-    """One enrollment change in the exchange's words; personal data, never logged."""
-    member = change.member
-    return {"kind": change.kind, "member_external_id": member.member_id, "first_name": member.first_name,
-            "last_name": member.last_name, "ssn": member.ssn,
-            "date_of_birth": member.date_of_birth.isoformat(), "relationship": member.relationship,
-            "coverage_level": change.coverage_level, "effective_date": change.effective_date.isoformat()}
+class EnrolledMember(Protocol):
+    """The member an enrollment change is about; personal data, never logged."""
+
+    @property
+    def member_id(self) -> str: ...
+
+    @property
+    def relationship(self) -> str: ...
+
+    @property
+    def first_name(self) -> str: ...
+
+    @property
+    def last_name(self) -> str: ...
+
+    @property
+    def ssn(self) -> str: ...
+
+    @property
+    def date_of_birth(self) -> date: ...
+
+
+class EnrollmentChange(Protocol):
+    """What a transmission needs of an enrollment change, whichever system recorded it."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def member(self) -> EnrolledMember: ...
+
+    @property
+    def coverage_level(self) -> str: ...
+
+    @property
+    def effective_date(self) -> date: ...
+
+
+class TransmissionState(StrEnum):
+    PREPARED = "prepared"
+    SENT = "sent"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Transmission:
+    """One transmission of a watermark range, stored before it is sent so a retry reuses its identifier."""
+
+    id: int | None
+    integration_id: int
+    external_identifier: str
+    since_watermark: str | None
+    until_watermark: str | None
+    change_count: int
+    state: TransmissionState
+    prepared_at: datetime
+    exchange_id: str | None = None
+    sent_at: datetime | None = None
 
 
 def transmission_identifier(integration_id: int, since: str | None, until: str | None) -> str:
     """Stable per integration and watermark range, so a retried transmission is recognised."""
     digest = hashlib.sha256(f"{integration_id}|{since or ''}|{until or ''}".encode()).hexdigest()
     return f"tx-{integration_id}-{digest[:32]}"
+
+
+def transmission_is_due(integration: Integration, now: datetime) -> bool:
+    """At most one transmission per carrier sync window: due once a window passed since the last."""
+    if integration.status is not Status.ACTIVE or integration.schedule is None \
+            or integration.coverage_period_id is None or integration.remote_change is not None:
+        return False
+    last = integration.last_transmission_at
+    return last is None or next_sync_after(integration.schedule, last) <= now

@@ -35,10 +35,10 @@ class StatusError(ValueError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Integration:
-    """One employer's (connected group's) integration with one carrier."""
+    """One employer's integration with one carrier; `group_id` is the PerfectQuote group id."""
 
     id: int | None
-    group_id: int
+    group_id: str
     carrier_name: str
     group_number: str
     plan_name: str | None = None
@@ -53,6 +53,18 @@ class Integration:
     enrollment_watermark: str | None = None
     last_transmission_at: datetime | None = None
     remote_change: RemoteChange | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Employer:
+    """The connected group an integration belongs to, as the exchange knows it.
+
+    `external_identifier` is our employer id at the exchange (the contract's group external_identifier).
+    """
+
+    group_id: str
+    name: str
+    external_identifier: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,7 +83,7 @@ def _group_number(raw: str | None) -> str:
     return value
 
 
-def configure(*, group_id: int, carrier_name: str, group_number: str | None, now: datetime,
+def configure(*, group_id: str, carrier_name: str, group_number: str | None, now: datetime,
               plan_name: str | None = None, plan_type: str | None = None,
               renewal_date: date | None = None) -> Integration:
     """A new integration: it needs a group number and starts Pending (no charge while Pending)."""

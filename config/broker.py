@@ -1,4 +1,4 @@
-"""The Dramatiq broker and the Redis client the worker machinery shares, built from settings."""
+"""The Dramatiq broker (middleware stack, log context first) and the worker's Redis client, from settings."""
 
 from __future__ import annotations
 

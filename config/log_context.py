@@ -1,4 +1,4 @@
-"""Binds message_id and actor to every log line of a message, and clears them when it is done."""
+"""The broker's first middleware (`config/broker.py`): message_id and actor on every line of a message."""
 
 from __future__ import annotations
 
@@ -22,7 +22,11 @@ def _duration_ms() -> int | None:
 
 
 class LogContext(Middleware):
-    """First in the stack, so the context is bound before and cleared after every other hook."""
+    """Binds message_id and actor when a message starts, logs how it ended, and clears the context.
+
+    First in the stack, so the context is bound before and cleared after every other hook. It lives in
+    config beside the broker it is part of: it needs only dramatiq and the logging set up here.
+    """
 
     def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
         structlog.contextvars.clear_contextvars()

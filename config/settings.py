@@ -33,6 +33,7 @@ class Settings:
     carrier_exchange_url: str = SANDBOX_EXCHANGE_URL
     carrier_exchange_api_key: str = "sandbox-key"
     http_timeout_s: float = 10.0
+    http_max_response_bytes: int = 16 * 1024 * 1024
     retry_max_attempts: int = 5
     retry_max_total_s: float = 30.0
     retry_after_cap_s: float = 30.0
@@ -103,6 +104,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         carrier_exchange_url=_url(env, "CARRIER_EXCHANGE_URL", SANDBOX_EXCHANGE_URL) or "",
         carrier_exchange_api_key=_text(env, "CARRIER_EXCHANGE_API_KEY", "sandbox-key"),
         http_timeout_s=_number(env, "HTTP_TIMEOUT_S", 10.0, float),
+        http_max_response_bytes=_number(env, "HTTP_MAX_RESPONSE_BYTES", 16 * 1024 * 1024, int),
         retry_max_attempts=_number(env, "RETRY_MAX_ATTEMPTS", 5, int),
         retry_max_total_s=_number(env, "RETRY_MAX_TOTAL_S", 30.0, float),
         retry_after_cap_s=_number(env, "RETRY_AFTER_CAP_S", 30.0, float),

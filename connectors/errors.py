@@ -42,7 +42,7 @@ class NotFound(ConnectorError):
     """The object does not exist (404, unknown id)."""
 
 
-class Conflict(ConnectorError):
+class Duplicate(ConnectorError):
     """409 or Duplicate_Error: an idempotency key reused with another body, a duplicate."""
 
 

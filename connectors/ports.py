@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
+from carriers.enrollment import EnrollmentChange
 from reconciliation.plan import Plan
 from reconciliation.side import Side
 
-__all__ = ["ChangeFeedPage", "PlanSystem", "RemotePlan", "Side"]
+__all__ = [
+    "AccountDirectory",
+    "ChangeFeedPage",
+    "GroupDirectory",
+    "ListedAccount",
+    "NamedGroup",
+    "PlanSystem",
+    "RemotePlan",
+    "Side",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,22 +50,133 @@ class ChangeFeedPage:
     watermark: str
 
 
+class NamedGroup(Protocol):
+    """A PerfectQuote group as PerfectQuote names it."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+class GroupDirectory(Protocol):
+    """PerfectQuote's groups, for connecting one: a group by its id (NotFound when there is none)."""
+
+    def get_group(self, group_id: str) -> NamedGroup: ...
+
+
+class ListedAccount(Protocol):
+    """A BenefitPoint account as BenefitPoint lists it (`active` None: it does not say)."""
+
+    @property
+    def account_id(self) -> str: ...
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def active(self) -> bool | None: ...
+
+
+class AccountDirectory(Protocol):
+    """BenefitPoint's accounts, for connecting a group: all of them, or one by its account number."""
+
+    def find_accounts(self) -> Sequence[ListedAccount]: ...
+
+    def get_account(self, account_id: str) -> ListedAccount | None: ...
+
+
 class PlanSystem(Protocol):
     """The operations the group sync uses; PerfectQuote and BenefitPoint both provide them.
 
-    `container_id` is the PerfectQuote group id or the BenefitPoint account id.
+    `group_id` is the group as that system knows it: a PerfectQuote group id, a BenefitPoint account id.
     """
 
     side: Side
 
-    def list_plans(self, container_id: str) -> list[RemotePlan]: ...
+    def list_plans(self, group_id: str) -> list[RemotePlan]: ...
 
     def get_plan(self, plan_id: str) -> RemotePlan | None: ...
 
-    def create_plan(self, container_id: str, plan: Plan, *, link_id: str) -> RemotePlan: ...
+    def create_plan(self, group_id: str, plan: Plan, *, link_id: str) -> RemotePlan: ...
 
     def update_plan(self, current: RemotePlan, plan: Plan, *, link_id: str) -> RemotePlan: ...
 
-    def find_by_link_id(self, container_id: str, link_id: str) -> RemotePlan | None: ...
+    def find_by_link_id(self, group_id: str, link_id: str) -> RemotePlan | None: ...
 
     def changes_since(self, watermark: str | None) -> ChangeFeedPage: ...
+
+
+# The carrier ports: what the carrier operations and jobs call, and the values they get back.
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoveragePeriod:
+    """A carrier integration as the exchange holds it, in the exchange's words."""
+
+    id: str
+    external_identifier: str | None
+    carrier_name: str
+    carrier_group_number: str
+    status: str
+    activated_at: datetime | None
+    disabled_reason: str | None
+    sync_schedule: Mapping[str, Any] | None
+    last_synced_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExchangeMessage:
+    """A carrier message ("error" in the exchange's words); members by external id only."""
+
+    id: str
+    member_external_id: str | None
+    severity: str
+    code: str
+    message: str
+    status: str
+    created_at: datetime
+    resolution_message: str | None
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransmissionReceipt:
+    """The exchange's answer to a transmission; `replayed` when it already held that identifier."""
+
+    id: str
+    status: str
+    replayed: bool
+
+
+class EnrollmentSource(Protocol):
+    """Where enrollment changes come from (PerfectQuote): changes since a watermark, oldest first."""
+
+    def enrollment_changes(self, group_id: str,
+                           since: str | None) -> tuple[Sequence[EnrollmentChange], str | None]: ...
+
+
+class CarrierExchange(Protocol):
+    """The operations the carrier service layer calls on the carrier exchange."""
+
+    def ensure_group(self, *, external_identifier: str, name: str, ein: str | None = None) -> str: ...
+
+    def create_coverage_period(self, exchange_group_id: str, *, external_identifier: str, carrier_name: str,
+                               carrier_group_number: str,
+                               coverage_start_date: str | None = None) -> CoveragePeriod: ...
+
+    def get_coverage_period(self, period_id: str) -> CoveragePeriod: ...
+
+    def set_enabled(self, period_id: str, enabled: bool, *,
+                    group_number: str | None = None) -> CoveragePeriod: ...
+
+    def set_group_number(self, period_id: str, group_number: str) -> CoveragePeriod: ...
+
+    def transmit(self, period_id: str, external_identifier: str,
+                 changes: Sequence[EnrollmentChange]) -> TransmissionReceipt: ...
+
+    def list_errors(self, period_id: str, *, status: str | None = None) -> list[ExchangeMessage]: ...
+
+    def resolve_error(self, error_id: str, message: str,
+                      changes: Mapping[str, Any] | None = None) -> None: ...

@@ -10,6 +10,8 @@ import httpx
 from connectors.errors import AccessDenied, BadResponse, ConnectorError, NotFound, TransientError
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+# No answer of any of the three contracts comes near this; a bigger one is refused before it is held whole.
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 
 def make_client(*, base_url: str, timeout_s: float, headers: dict[str, str] | None = None,
@@ -35,13 +37,16 @@ def retry_after_s(response: httpx.Response) -> float | None:
 
 
 def send(client: httpx.Client, request: httpx.Request, *, system: str, operation: str,
-         handled_statuses: frozenset[int] = frozenset()) -> httpx.Response:
+         handled_statuses: frozenset[int] = frozenset(),
+         max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> httpx.Response:
     """Send once; transport faults and transient statuses become TransientError.
 
-    `handled_statuses` are left to the caller (a SOAP 500 may be a fault with a meaning).
+    The body is read as a stream and refused (BadResponse) past `max_bytes`, so an oversized
+    answer never sits whole in memory. `handled_statuses` are left to the caller (a SOAP 500 may
+    be a fault with a meaning).
     """
     try:
-        response = client.send(request)
+        response = _read_capped(client, request, system=system, operation=operation, max_bytes=max_bytes)
     except httpx.TimeoutException as error:
         raise TransientError(system=system, operation=operation,
                              message=f"timed out ({type(error).__name__})") from error
@@ -51,6 +56,34 @@ def send(client: httpx.Client, request: httpx.Request, *, system: str, operation
     if response.status_code not in handled_statuses:
         raise_for_common_status(response, system=system, operation=operation)
     return response
+
+
+def _read_capped(client: httpx.Client, request: httpx.Request, *, system: str, operation: str,
+                 max_bytes: int) -> httpx.Response:
+    response = client.send(request, stream=True)
+    try:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise _too_big(system=system, operation=operation, status=response.status_code,
+                           max_bytes=max_bytes)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise _too_big(system=system, operation=operation, status=response.status_code,
+                               max_bytes=max_bytes)
+            chunks.append(chunk)
+    finally:
+        response.close()
+    return httpx.Response(response.status_code, headers=response.headers, content=b"".join(chunks),
+                          request=request, extensions=response.extensions)
+
+
+def _too_big(*, system: str, operation: str, status: int, max_bytes: int) -> BadResponse:
+    return BadResponse(system=system, operation=operation, field="body", status=status,
+                       message=f"the answer is larger than the limit of {max_bytes} bytes "
+                               "(HTTP_MAX_RESPONSE_BYTES); nothing of it was used")
 
 
 def raise_for_common_status(response: httpx.Response, *, system: str, operation: str) -> None:

@@ -50,16 +50,18 @@ class SideState:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LinkInput:
+    """Everything the reconcile step knows about one link: its choice, and each side's state."""
+
     choice: Choice
     source_of_truth: Side
-    perfectquote: SideState
-    benefitpoint: SideState
+    sides: Mapping[Side, SideState]
     policy: ConflictPolicy = ConflictPolicy.SOURCE_OF_TRUTH_WINS
     # Conflicts settled by a person: field path -> the side whose value wins.
     settlements: Mapping[str, Side] = field(default_factory=dict)
 
-    def side(self, side: Side) -> SideState:
-        return self.perfectquote if side is Side.PERFECTQUOTE else self.benefitpoint
+    def __post_init__(self) -> None:
+        if set(self.sides) != set(Side):
+            raise ValueError(f"link input: a state for each side is required, got {sorted(self.sides)}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,24 +87,22 @@ class ConflictFound:
 
     path: str
     baseline: Any
-    perfectquote: Any
-    benefitpoint: Any
+    values: Mapping[Side, Any]
     winner: Side | None
 
     @property
     def losing_value(self) -> Any:
         if self.winner is None:
             return None
-        return self.benefitpoint if self.winner is Side.PERFECTQUOTE else self.perfectquote
+        return self.values[self.winner.other]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Outcome:
-    """The decisions for one link, and the baselines to store once every write is confirmed."""
+class Reconciliation:
+    """The decisions for one link, and each side's baseline to store once every write is confirmed."""
 
     action: Action
     writes: tuple[Write, ...] = ()
     conflicts: tuple[ConflictFound, ...] = ()
-    next_perfectquote_baseline: Plan | None = None
-    next_benefitpoint_baseline: Plan | None = None
+    next_baselines: Mapping[Side, Plan | None] = field(default_factory=dict)
     reason: str | None = None

@@ -15,12 +15,8 @@ from reconciliation.side import Side
 class FieldMerge:
     """What each side should hold (flat fields) and the conflicts met on the way."""
 
-    perfectquote: dict[str, Any]
-    benefitpoint: dict[str, Any]
+    targets: Mapping[Side, dict[str, Any]]
     conflicts: tuple[ConflictFound, ...]
-
-    def side(self, side: Side) -> dict[str, Any]:
-        return self.perfectquote if side is Side.PERFECTQUOTE else self.benefitpoint
 
     @property
     def held(self) -> bool:
@@ -59,19 +55,14 @@ def merge_fields(
                 ConflictFound(
                     path=path,
                     baseline=public_value(baselines[source_of_truth].get(path, ABSENT)),
-                    perfectquote=public_value(values[Side.PERFECTQUOTE]),
-                    benefitpoint=public_value(values[Side.BENEFITPOINT]),
+                    values={side: public_value(values[side]) for side in Side},
                     winner=winner,
                 )
             )
         if winner is not None:
             for target in targets.values():
                 _put(target, path, values[winner])
-    return FieldMerge(
-        perfectquote=targets[Side.PERFECTQUOTE],
-        benefitpoint=targets[Side.BENEFITPOINT],
-        conflicts=tuple(conflicts),
-    )
+    return FieldMerge(targets=targets, conflicts=tuple(conflicts))
 
 
 def _winner(

@@ -10,6 +10,8 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 CENTS = Decimal("0.01")
+# A trillion is beyond any premium, deductible or benefit amount: a larger number is bad data.
+MAX_AMOUNT = Decimal("1000000000000")
 
 BenefitValue = Decimal | str | None
 E = TypeVar("E", bound=StrEnum)
@@ -55,7 +57,11 @@ class PlanValueError(ValueError):
 
 
 def money(value: Any, *, field_name: str) -> Decimal:
-    """A Decimal with two places, rounded half-even (doubles from SOAP included)."""
+    """A Decimal with two places, rounded half-even (doubles from SOAP included).
+
+    Amounts of plans are never negative, infinite or not-a-number; such a value is bad data
+    from the system that holds it, and copying it to the other one would spread it.
+    """
     if isinstance(value, bool):
         raise PlanValueError(f"{field_name}: {value!r} is not an amount")
     try:
@@ -64,10 +70,11 @@ def money(value: Any, *, field_name: str) -> Decimal:
         raise PlanValueError(f"{field_name}: {value!r} is not an amount") from None
     if not amount.is_finite():
         raise PlanValueError(f"{field_name}: {value!r} is not a finite amount")
-    try:
-        cents = amount.quantize(CENTS, rounding=ROUND_HALF_EVEN)
-    except InvalidOperation:
-        raise PlanValueError(f"{field_name}: {value!r} is too large an amount") from None
+    if amount.copy_abs() >= MAX_AMOUNT:
+        raise PlanValueError(f"{field_name}: {value!r} is too large an amount")
+    if amount < 0 and not amount.quantize(CENTS, rounding=ROUND_HALF_EVEN).is_zero():
+        raise PlanValueError(f"{field_name}: {value!r} is a negative amount")
+    cents = amount.quantize(CENTS, rounding=ROUND_HALF_EVEN)
     # -0.00 and 0.00 are one amount; without this their content hashes differ.
     return cents.copy_abs() if cents.is_zero() else cents
 
@@ -82,11 +89,19 @@ def benefit_value(value: Any, *, field_name: str) -> BenefitValue:
         text = value.strip()
         if not text:
             return None
-        try:
-            return money(text, field_name=field_name)
-        except PlanValueError:
+        if not _looks_numeric(text):
             return text
+        # Text that reads as a number is an amount, and must be a good one ("NaN", "1e400", "-250" are not).
+        return money(text, field_name=field_name)
     raise PlanValueError(f"{field_name}: {value!r} is neither a number nor text")
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        Decimal(text)
+    except InvalidOperation:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

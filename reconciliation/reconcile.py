@@ -8,7 +8,7 @@ from reconciliation.decisions import (
     ConflictFound,
     ConflictPolicy,
     LinkInput,
-    Outcome,
+    Reconciliation,
     Write,
     WriteKind,
 )
@@ -19,22 +19,31 @@ from reconciliation.plan_fields import content_hash, plan_from_fields, plan_to_f
 from reconciliation.side import Side
 
 
+def suspected_outage(*, linked: int, missing: int) -> bool:
+    """More than half of the group's linked plans missing at once: abort the group's run, orphan nothing."""
+    if linked < 0 or missing < 0:
+        raise ValueError(f"suspected_outage: counts cannot be negative (linked={linked}, missing={missing})")
+    if missing > linked:
+        raise ValueError(f"suspected_outage: {missing} missing plans but only {linked} linked")
+    return missing * 2 > linked
+
+
 class ReconcileInputError(ValueError):
     """The link's inputs contradict each other (a bug in the caller, not in the data)."""
 
 
-def reconcile(link: LinkInput) -> Outcome:
+def reconcile(link: LinkInput) -> Reconciliation:
     """Decide the writes that bring both sides of `link` in step; nothing is ever deleted."""
     if link.choice in (Choice.SKIP, Choice.UNREVIEWED):
         return _stay(link, Action.NOTHING, reason=f"{link.choice}: not synced")
     _check(link)
-    gone = [side for side in Side if link.side(side).known and link.side(side).current is None]
+    gone = [side for side in Side if link.sides[side].known and link.sides[side].current is None]
     if gone:
         sides = " and ".join(side.value for side in gone)
         return _stay(link, Action.ORPHANED, reason=f"orphaned: the {sides} plan is gone; held for review")
-    if not link.side(link.source_of_truth.other).known:
+    if not link.sides[link.source_of_truth.other].known:
         return _create(link)
-    if link.perfectquote.baseline is None or link.benefitpoint.baseline is None:
+    if any(link.sides[side].baseline is None for side in Side):
         return _first_sync(link)
     return _three_way(link)
 
@@ -45,24 +54,23 @@ def _check(link: LinkInput) -> None:
     if not isinstance(link.policy, ConflictPolicy):
         raise ReconcileInputError(f"policy {link.policy!r} is not a conflict policy")
     for side in Side:
-        state = link.side(side)
+        state = link.sides[side]
         if not state.known and (state.baseline is not None or state.current is not None):
             raise ReconcileInputError(f"{side.value}: no plan is linked there, yet it has content")
-    if link.choice is Choice.MERGE and not (link.perfectquote.known and link.benefitpoint.known):
+    if link.choice is Choice.MERGE and not all(link.sides[side].known for side in Side):
         raise ReconcileInputError("a merge links a plan on each side; one side has none")
-    if link.choice is Choice.COPY and not link.side(link.source_of_truth).known:
+    if link.choice is Choice.COPY and not link.sides[link.source_of_truth].known:
         raise ReconcileInputError(f"a copy from {link.source_of_truth.value} needs a plan there")
 
 
 def _stay(
     link: LinkInput, action: Action, *, reason: str, conflicts: tuple[ConflictFound, ...] = ()
-) -> Outcome:
+) -> Reconciliation:
     """No writes, and the baselines stay what they were."""
-    return Outcome(
+    return Reconciliation(
         action=action,
         conflicts=conflicts,
-        next_perfectquote_baseline=link.perfectquote.baseline,
-        next_benefitpoint_baseline=link.benefitpoint.baseline,
+        next_baselines={side: link.sides[side].baseline for side in Side},
         reason=reason,
     )
 
@@ -73,20 +81,19 @@ def _outcome(
     reason: str,
     writes: tuple[Write, ...] = (),
     conflicts: tuple[ConflictFound, ...] = (),
-) -> Outcome:
+) -> Reconciliation:
     """`held` is what each side holds once `writes` are applied: the next baselines."""
-    return Outcome(
+    return Reconciliation(
         action=Action.WRITE if writes else Action.NOTHING,
         writes=writes,
         conflicts=conflicts,
-        next_perfectquote_baseline=held[Side.PERFECTQUOTE],
-        next_benefitpoint_baseline=held[Side.BENEFITPOINT],
+        next_baselines=dict(held),
         reason=reason,
     )
 
 
-def _create(link: LinkInput) -> Outcome:
-    origin = link.side(link.source_of_truth).current
+def _create(link: LinkInput) -> Reconciliation:
+    origin = link.sides[link.source_of_truth].current
     assert origin is not None  # _check and the orphan test above guarantee it
     target = link.source_of_truth.other
     write = Write(side=target, kind=WriteKind.CREATE, plan=origin, changes=creation_changes(origin))
@@ -98,7 +105,7 @@ def _create(link: LinkInput) -> Outcome:
 
 
 def _currents(link: LinkInput) -> dict[Side, Plan]:
-    return _present({side: link.side(side).current for side in Side})
+    return _present({side: link.sides[side].current for side in Side})
 
 
 def _present(plans: dict[Side, Plan | None]) -> dict[Side, Plan]:
@@ -108,7 +115,7 @@ def _present(plans: dict[Side, Plan | None]) -> dict[Side, Plan]:
     return present
 
 
-def _first_sync(link: LinkInput) -> Outcome:
+def _first_sync(link: LinkInput) -> Reconciliation:
     currents = _currents(link)
     source, target = link.source_of_truth, link.source_of_truth.other
     if content_hash(currents[source]) == content_hash(currents[target]):
@@ -122,9 +129,9 @@ def _first_sync(link: LinkInput) -> Outcome:
     )
 
 
-def _three_way(link: LinkInput) -> Outcome:
+def _three_way(link: LinkInput) -> Reconciliation:
     currents = _currents(link)
-    baselines = _present({side: link.side(side).baseline for side in Side})
+    baselines = _present({side: link.sides[side].baseline for side in Side})
     moved = [side for side in Side if content_hash(currents[side]) != content_hash(baselines[side])]
     if not moved:
         return _outcome(currents, reason="unchanged")
@@ -148,9 +155,9 @@ def _three_way(link: LinkInput) -> Outcome:
     writes = []
     held = dict(currents)
     for side in Side:
-        changes = field_changes(flat_currents[side], merged.side(side))
+        changes = field_changes(flat_currents[side], merged.targets[side])
         if changes:
-            held[side] = plan_from_fields(merged.side(side))
+            held[side] = plan_from_fields(merged.targets[side])
             writes.append(Write(side=side, kind=WriteKind.UPDATE, plan=held[side], changes=changes))
     targets = " and ".join(write.side.value for write in writes)
     reason = f"update {targets}" if writes else "both sides made the same changes"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from config.settings import SettingsError, load_settings
+from worker.runtime.context import build_context
 
 
 def test_defaults_are_the_embedded_setup() -> None:
@@ -26,6 +27,8 @@ def test_servers_configured_is_not_embedded() -> None:
         ("BENEFITPOINT_RATES_WRITABLE", "maybe", "BENEFITPOINT_RATES_WRITABLE"),
         ("BENEFITPOINT_LINK_FIELD_ID", "abc", "BENEFITPOINT_LINK_FIELD_ID"),
         ("HTTP_TIMEOUT_S", "-1", "HTTP_TIMEOUT_S"),
+        ("HTTP_MAX_RESPONSE_BYTES", "16MB", "HTTP_MAX_RESPONSE_BYTES"),
+        ("HTTP_MAX_RESPONSE_BYTES", "0", "HTTP_MAX_RESPONSE_BYTES"),
         ("LOG_LEVEL", "loud", "LOG_LEVEL"),
     ],
 )
@@ -36,3 +39,15 @@ def test_a_malformed_setting_names_its_variable(name: str, value: str, complaint
 
 def test_rates_writable_reads_false() -> None:
     assert load_settings({"BENEFITPOINT_RATES_WRITABLE": "false"}).benefitpoint_rates_writable is False
+
+
+def test_the_response_size_limit_reaches_every_connector() -> None:
+    settings = load_settings({"HTTP_MAX_RESPONSE_BYTES": "2048"})
+    context = build_context(settings)
+    try:
+        assert settings.http_max_response_bytes == 2048
+        assert context.perfectquote._client._max_response_bytes == 2048
+        assert context.benefitpoint._client._session._max_response_bytes == 2048
+        assert context.exchange._max_response_bytes == 2048
+    finally:
+        context.close()

@@ -21,7 +21,7 @@ from connectors.benefitpoint.values import MappingError
 from connectors.benefitpoint.writer import PlanWriter
 from connectors.errors import BadResponse, NotFound, StaleVersion, ValidationFailed
 from connectors.ports import ChangeFeedPage, RemotePlan
-from connectors.transport import make_client
+from connectors.transport import DEFAULT_MAX_RESPONSE_BYTES, make_client
 from reconciliation.plan import Plan
 from reconciliation.side import Side
 
@@ -36,15 +36,17 @@ def _number(value: str, *, what: str) -> int:
 
 
 class BenefitPointConnector:
-    """`container_id` is the accountID, a plan id the productID, both as text."""
+    """`group_id` is the group as BenefitPoint knows it (its accountID), a plan id the productID, as text."""
 
     side = Side.BENEFITPOINT
 
     def __init__(self, *, base_url: str, username: str, password: str, link_field_id: int = 9001,
                  rates_writable: bool = True, timeout_s: float = 10.0,
-                 retry: Mapping[str, Any] | None = None, http_client: httpx.Client | None = None) -> None:
+                 retry: Mapping[str, Any] | None = None, http_client: httpx.Client | None = None,
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
         self._http = http_client or make_client(base_url=base_url, timeout_s=timeout_s)
-        session = SoapSession(self._http, username=username, password=password, retry=retry)
+        session = SoapSession(self._http, username=username, password=password, retry=retry,
+                              max_response_bytes=max_response_bytes)
         self._client = BrokerConnectClient(session)
         self._reader = PlanReader(client=self._client, catalogue=load_catalogue(), crosswalk=load_crosswalk(),
                                   link_field_id=link_field_id)
@@ -54,17 +56,17 @@ class BenefitPointConnector:
     def close(self) -> None:
         self._http.close()
 
-    def list_plans(self, container_id: str) -> list[RemotePlan]:
+    def list_plans(self, group_id: str) -> list[RemotePlan]:
         """Every product of the account; one unreadable product is a RemotePlan with a problem."""
         plans = []
-        for summary in self._client.find_products(_number(container_id, what="accountID")):
+        for summary in self._client.find_products(_number(group_id, what="accountID")):
             product_id = entity_id(summary, "productID", operation="findProducts")
             try:
                 plans.append(self._reader.read(product_id))
             except NotFound:
                 continue
             except BadResponse as error:
-                log.warning("benefitpoint.plan_unreadable", account_id=container_id,
+                log.warning("benefitpoint.plan_unreadable", account_id=group_id,
                             product_id=product_id, operation=error.operation, field=error.field)
                 plans.append(self._reader.unreadable(product_id, error))
         return plans
@@ -75,8 +77,8 @@ class BenefitPointConnector:
         except (NotFound, ValidationFailed):
             return None
 
-    def find_by_link_id(self, container_id: str, link_id: str) -> RemotePlan | None:
-        product_id = self._product_with_link_id(_number(container_id, what="accountID"), link_id)
+    def find_by_link_id(self, group_id: str, link_id: str) -> RemotePlan | None:
+        product_id = self._product_with_link_id(_number(group_id, what="accountID"), link_id)
         return None if product_id is None else self._reader.read(product_id)
 
     def _product_with_link_id(self, account_id: int, link_id: str) -> int | None:
@@ -91,9 +93,9 @@ class BenefitPointConnector:
                 return product_id
         return None
 
-    def create_plan(self, container_id: str, plan: Plan, *, link_id: str) -> RemotePlan:
+    def create_plan(self, group_id: str, plan: Plan, *, link_id: str) -> RemotePlan:
         """createProduct (with the link id), then its summary and rates; the plan as confirmed."""
-        account_id = _number(container_id, what="accountID")
+        account_id = _number(group_id, what="accountID")
         account = self._client.get_account(account_id)
         product_id = self._writer.create_product(
             plan, account=account, link_id=link_id,

@@ -10,8 +10,8 @@ from connectors.benefitpoint.xmltree import Native
 from connectors.errors import (
     AccessDenied,
     BadResponse,
-    Conflict,
     ConnectorError,
+    Duplicate,
     NotFound,
     TransientError,
     ValidationFailed,
@@ -20,7 +20,7 @@ from connectors.errors import (
 ERROR_CODES: dict[str, type[ConnectorError]] = {
     "Validation_Error": ValidationFailed,
     "Access_Error": AccessDenied,
-    "Duplicate_Error": Conflict,
+    "Duplicate_Error": Duplicate,
     "System_Error": TransientError,
     "Application_Error": ValidationFailed,
 }

@@ -24,9 +24,10 @@ from connectors.benefitpoint.soap import (
 from connectors.benefitpoint.xmltree import to_native
 from connectors.errors import AccessDenied, BadResponse, ConnectorError, TransientError
 from connectors.retry import call_with_retry
-from connectors.transport import send
+from connectors.transport import DEFAULT_MAX_RESPONSE_BYTES, send
 
 log = get_logger(__name__)
+MAX_SESSION_ID_LENGTH = 512
 
 
 class SoapSession:
@@ -37,8 +38,10 @@ class SoapSession:
     """
 
     def __init__(self, client: httpx.Client, *, username: str, password: str,
-                 retry: Mapping[str, Any] | None = None) -> None:
+                 retry: Mapping[str, Any] | None = None,
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
         self._client = client
+        self._max_response_bytes = max_response_bytes
         self._username = username
         self._password = password
         self._retry = dict(retry or {})
@@ -89,8 +92,14 @@ class SoapSession:
         if not isinstance(session_id, str) or not session_id.strip():
             raise BadResponse(system=SYSTEM, operation="login", field="result.sessionID",
                               message="the login answer has no sessionID")
+        session_id = session_id.strip()
+        if len(session_id) > MAX_SESSION_ID_LENGTH or any(char.isspace() for char in session_id):
+            # It travels in every later envelope: a page of text taken for a session id would too.
+            raise BadResponse(system=SYSTEM, operation="login", field="result.sessionID",
+                              message=f"the sessionID is not a token (longer than {MAX_SESSION_ID_LENGTH} "
+                                      "characters or holding spaces)")
         log.info("benefitpoint.login")
-        return session_id.strip()
+        return session_id
 
     def _post(self, path: str, operation: str, params: Mapping[str, Any], *, session_id: str | None,
               retry: bool) -> Element:
@@ -106,7 +115,7 @@ class SoapSession:
             headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": soap_action(operation)},
         )
         response = send(self._client, request, system=SYSTEM, operation=operation,
-                        handled_statuses=frozenset({500}))
+                        handled_statuses=frozenset({500}), max_bytes=self._max_response_bytes)
         try:
             element = parse_body(response.content, operation=operation)
         except BadResponse:

@@ -23,6 +23,9 @@ SERVICE_PATH = "/aptusConnect/services/BrokerConnectV4SOAP"
 register_namespace("soapenv", SOAP_NS)
 register_namespace("bc", BC_NS)
 
+# The deepest answer of the contract is about ten levels; the records are read recursively.
+MAX_XML_DEPTH = 64
+
 
 def soap_action(operation: str) -> str:
     return f'"{BC_NS}/{operation}"'
@@ -42,6 +45,17 @@ def build_envelope(operation: str, params: Mapping[str, Any], *, session_id: str
     return tostring(envelope, encoding="utf-8", xml_declaration=True)
 
 
+def _deeper_than(root: Element, limit: int) -> bool:
+    """Iterative, so a hostile answer cannot exhaust the stack of the check itself."""
+    pending = [(root, 1)]
+    while pending:
+        element, depth = pending.pop()
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in element)
+    return False
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SoapFault:
     code: str
@@ -50,7 +64,7 @@ class SoapFault:
 
 
 def parse_body(content: bytes, *, operation: str) -> Element:
-    """The first element of the Body; refuses DTDs, entities and anything not an envelope."""
+    """The first element of the Body; refuses DTDs, entities, deep nesting and anything not an envelope."""
     try:
         root = safe_xml.fromstring(content, forbid_dtd=True, forbid_entities=True,
                                    forbid_external=True)
@@ -60,6 +74,9 @@ def parse_body(content: bytes, *, operation: str) -> Element:
     except safe_xml.ParseError as error:
         raise BadResponse(system=SYSTEM, operation=operation, field="Envelope",
                           message=f"not well-formed XML ({error})") from None
+    if _deeper_than(root, MAX_XML_DEPTH):
+        raise BadResponse(system=SYSTEM, operation=operation, field="Envelope",
+                          message=f"elements nested deeper than the limit of {MAX_XML_DEPTH}")
     if local_name(root.tag) != "Envelope":
         raise BadResponse(system=SYSTEM, operation=operation, field="Envelope",
                           message=f"expected a SOAP Envelope, got <{local_name(root.tag)}>")

@@ -1,4 +1,4 @@
-"""CarrierExchangeConnector: the exchange API over HTTP, with the one retry policy."""
+"""CarrierExchangeConnector: the CarrierExchange port over HTTP, with the one retry policy."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from typing import Any
 
 import httpx
 
-from connectors.errors import BadResponse, Conflict, ConnectorError, ValidationFailed
+from carriers.enrollment import EnrollmentChange
+from connectors.errors import BadResponse, ConnectorError, Duplicate, ValidationFailed
 from connectors.exchange import records
-from connectors.exchange.records import SYSTEM, CoveragePeriod, ExchangeMessage, Transmission
+from connectors.exchange.records import SYSTEM
+from connectors.ports import CoveragePeriod, ExchangeMessage, TransmissionReceipt
 from connectors.retry import call_with_retry
-from connectors.transport import json_object, make_client, send
+from connectors.transport import DEFAULT_MAX_RESPONSE_BYTES, json_object, make_client, send
 
 MAX_PER_PAGE = 100
 
@@ -31,7 +33,7 @@ def _raise_for_status(response: httpx.Response, *, operation: str) -> None:
                             for field, problems in (errors or {}).items()) if isinstance(errors, dict) else ""
         raise ValidationFailed(system=SYSTEM, operation=operation, status=status,
                                message=summary or "HTTP 422", details=errors)
-    kind = Conflict if status == 409 else ConnectorError
+    kind = Duplicate if status == 409 else ConnectorError
     raise kind(system=SYSTEM, operation=operation, status=status, message=f"HTTP {status}", details=errors)
 
 
@@ -39,10 +41,12 @@ class CarrierExchangeConnector:
     """The exchange's resources; the API key travels in a header and is never logged."""
 
     def __init__(self, *, base_url: str, api_key: str, timeout_s: float = 10.0,
-                 retry: Mapping[str, Any] | None = None) -> None:
+                 retry: Mapping[str, Any] | None = None,
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
         self._http = make_client(base_url=base_url.rstrip("/"), timeout_s=timeout_s,
                                  headers={"Vericred-Api-Key": api_key, "Accept": "application/json"})
         self._retry = dict(retry or {})
+        self._max_response_bytes = max_response_bytes
 
     def close(self) -> None:
         self._http.close()
@@ -57,7 +61,8 @@ class CarrierExchangeConnector:
               params: Mapping[str, Any] | None = None) -> tuple[httpx.Response, dict[str, Any]]:
         def once() -> tuple[httpx.Response, dict[str, Any]]:
             request = self._http.build_request(method, url, json=body, params=params)
-            response = send(self._http, request, system=SYSTEM, operation=operation)
+            response = send(self._http, request, system=SYSTEM, operation=operation,
+                            max_bytes=self._max_response_bytes)
             if response.status_code >= 400:
                 _raise_for_status(response, operation=operation)
             # A garbled body is read inside the retry: the request is idempotent by contract.
@@ -73,14 +78,14 @@ class CarrierExchangeConnector:
         record = records.Reader(operation).obj(body.get("group"), "group")
         return str(records.Reader(operation).text(record, "id", where="group."))
 
-    def create_coverage_period(self, group_id: str, *, external_identifier: str, carrier_name: str,
+    def create_coverage_period(self, exchange_group_id: str, *, external_identifier: str, carrier_name: str,
                                carrier_group_number: str, coverage_start_date: str | None = None
                                ) -> CoveragePeriod:
         operation = "create_coverage_period"
         period = {"external_identifier": external_identifier, "carrier_name": carrier_name,
                   "carrier_group_number": carrier_group_number,
                   "coverage_start_date": coverage_start_date}
-        _, body = self._call("POST", f"/groups/{group_id}/coverage_periods", operation=operation,
+        _, body = self._call("POST", f"/groups/{exchange_group_id}/coverage_periods", operation=operation,
                              body={"coverage_period": period})
         return records.coverage_period(body, operation=operation)
 
@@ -107,12 +112,13 @@ class CarrierExchangeConnector:
         return records.coverage_period(body, operation=operation)
 
     def transmit(self, period_id: str, external_identifier: str,
-                 changes: Sequence[Mapping[str, Any]]) -> Transmission:
+                 changes: Sequence[EnrollmentChange]) -> TransmissionReceipt:
         """Queue enrollment changes; the same external identifier again returns the first one."""
         operation = "transmit"
+        payload = [records.change_json(change) for change in changes]
         response, body = self._call(
             "POST", f"/coverage_periods/{period_id}/transmissions", operation=operation,
-            body={"transmission": {"external_identifier": external_identifier, "changes": list(changes)}})
+            body={"transmission": {"external_identifier": external_identifier, "changes": payload}})
         return records.transmission(body, operation=operation, replayed=response.status_code != 202)
 
     def list_errors(self, period_id: str, *, status: str | None = None) -> list[ExchangeMessage]:

@@ -1,53 +1,19 @@
-"""The exchange's answers read into plain records; anything off-contract is a BadResponse."""
+"""The exchange's words: answers read into the port's records (off-contract: BadResponse), changes written."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from carriers.enrollment import EnrollmentChange
 from connectors.errors import BadResponse
+from connectors.ports import CoveragePeriod, ExchangeMessage, TransmissionReceipt
 
 SYSTEM = "carrier_exchange"
 STATUSES = frozenset({"pending", "active", "disabled"})
 REASONS = frozenset({"manual", "inactivity", "group_number_rejected"})
 SEVERITIES = frozenset({"Failure", "Warning", "Info"})
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CoveragePeriod:
-    id: str
-    external_identifier: str | None
-    carrier_name: str
-    carrier_group_number: str
-    status: str
-    activated_at: datetime | None
-    disabled_reason: str | None
-    sync_schedule: Mapping[str, Any] | None
-    last_synced_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ExchangeMessage:
-    """A carrier message ("error" in the exchange's words); members by external id only."""
-
-    id: str
-    member_external_id: str | None
-    severity: str
-    code: str
-    message: str
-    status: str
-    created_at: datetime
-    resolution_message: str | None
-    resolved_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Transmission:
-    id: str
-    status: str
-    replayed: bool
 
 
 class Reader:
@@ -129,8 +95,17 @@ def exchange_message(value: Any, *, operation: str, where: str) -> ExchangeMessa
                                                                 optional=True))
 
 
-def transmission(body: Mapping[str, Any], *, operation: str, replayed: bool) -> Transmission:
+def transmission(body: Mapping[str, Any], *, operation: str, replayed: bool) -> TransmissionReceipt:
     read = Reader(operation)
     record = read.obj(body.get("transmission"), "transmission")
-    return Transmission(id=read.text(record, "id", where="transmission."),
-                        status=read.text(record, "status", where="transmission."), replayed=replayed)
+    return TransmissionReceipt(id=read.text(record, "id", where="transmission."),
+                               status=read.text(record, "status", where="transmission."), replayed=replayed)
+
+
+def change_json(change: EnrollmentChange) -> dict[str, Any]:
+    """One enrollment change in the exchange's words; personal data, never logged."""
+    member = change.member
+    return {"kind": change.kind, "member_external_id": member.member_id, "first_name": member.first_name,
+            "last_name": member.last_name, "ssn": member.ssn,
+            "date_of_birth": member.date_of_birth.isoformat(), "relationship": member.relationship,
+            "coverage_level": change.coverage_level, "effective_date": change.effective_date.isoformat()}

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 
 from connectors import transport
-from connectors.errors import BadResponse, Conflict, ConnectorError, StaleVersion, ValidationFailed
+from connectors.errors import BadResponse, ConnectorError, Duplicate, StaleVersion, ValidationFailed
 from connectors.retry import call_with_retry
-from connectors.transport import make_client, send
+from connectors.transport import DEFAULT_MAX_RESPONSE_BYTES, make_client, send
 
 SYSTEM = "perfectquote"
 MAX_PAGE_SIZE = 200
@@ -29,11 +29,13 @@ class PerfectQuoteClient:
     """One pooled httpx client; every call goes through the one retry policy."""
 
     def __init__(self, *, base_url: str, token: str, timeout_s: float = 10.0,
-                 retry: Mapping[str, Any] | None = None) -> None:
+                 retry: Mapping[str, Any] | None = None,
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
         self._http = make_client(base_url=base_url.rstrip("/"), timeout_s=timeout_s,
                                  headers={"Authorization": f"Bearer {token}",
                                           "Accept": "application/json"})
         self._retry = dict(retry or {})
+        self._max_response_bytes = max_response_bytes
 
     def close(self) -> None:
         self._http.close()
@@ -47,7 +49,8 @@ class PerfectQuoteClient:
         """
         def once() -> httpx.Response:
             request = self._http.build_request(method, path, params=params, json=body, headers=headers)
-            response = send(self._http, request, system=SYSTEM, operation=operation)
+            response = send(self._http, request, system=SYSTEM, operation=operation,
+                            max_bytes=self._max_response_bytes)
             if response.status_code >= 400 and response.status_code not in accept:
                 raise_for_status(response, operation=operation)
             return response
@@ -78,7 +81,7 @@ class PerfectQuoteClient:
 def raise_for_status(response: httpx.Response, *, operation: str) -> None:
     status = response.status_code
     message, details = error_body(response)
-    kind: type[ConnectorError] = {409: Conflict, 412: StaleVersion, 422: ValidationFailed}.get(
+    kind: type[ConnectorError] = {409: Duplicate, 412: StaleVersion, 422: ValidationFailed}.get(
         status, ConnectorError)
     raise kind(system=SYSTEM, operation=operation, status=status, message=message, details=details)
 

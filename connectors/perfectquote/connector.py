@@ -16,6 +16,7 @@ from connectors.perfectquote.records import (
     group_from_native,
 )
 from connectors.ports import ChangeFeedPage, RemotePlan
+from connectors.transport import DEFAULT_MAX_RESPONSE_BYTES
 from reconciliation.plan import Plan
 from reconciliation.side import Side
 
@@ -26,8 +27,10 @@ class PerfectQuoteConnector:
     side = Side.PERFECTQUOTE
 
     def __init__(self, *, base_url: str, token: str, timeout_s: float = 10.0,
-                 retry: dict[str, Any] | None = None) -> None:
-        self._client = PerfectQuoteClient(base_url=base_url, token=token, timeout_s=timeout_s, retry=retry)
+                 retry: dict[str, Any] | None = None,
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
+        self._client = PerfectQuoteClient(base_url=base_url, token=token, timeout_s=timeout_s, retry=retry,
+                                          max_response_bytes=max_response_bytes)
 
     def close(self) -> None:
         self._client.close()
@@ -49,11 +52,11 @@ class PerfectQuoteConnector:
         body = self._client.get_json(f"/groups/{group_id}", operation=operation)
         return parsed(group_from_native, data_object(body, operation=operation), operation=operation)
 
-    def list_plans(self, container_id: str) -> list[RemotePlan]:
+    def list_plans(self, group_id: str) -> list[RemotePlan]:
         """Every plan of the group; a plan that cannot be made canonical carries its problem."""
         operation = "list_plans"
         return [parsed(remote_plan_from_native, item, operation=operation, where=f"data[{index}].")
-                for page in self._client.pages(f"/groups/{container_id}/plans", operation=operation)
+                for page in self._client.pages(f"/groups/{group_id}/plans", operation=operation)
                 for index, item in enumerate(data_list(page, operation=operation))]
 
     def get_plan(self, plan_id: str) -> RemotePlan | None:
@@ -69,12 +72,12 @@ class PerfectQuoteConnector:
                               message=f"ETag {etag!r} and body version {remote.version!r} differ")
         return remote
 
-    def create_plan(self, container_id: str, plan: Plan, *, link_id: str) -> RemotePlan:
+    def create_plan(self, group_id: str, plan: Plan, *, link_id: str) -> RemotePlan:
         """Create with the link id as idempotency key: a retried create is the same create."""
         operation = "create_plan"
         body = plan_to_native(plan)
         body["external_refs"] = {"plansync": link_id}
-        response = self._client.request("POST", f"/groups/{container_id}/plans", operation=operation,
+        response = self._client.request("POST", f"/groups/{group_id}/plans", operation=operation,
                                         body=body, headers={"Idempotency-Key": link_id})
         return plan_answer(json_object(response, operation=operation), operation=operation)
 
@@ -101,8 +104,8 @@ class PerfectQuoteConnector:
         return plan_answer(json_object(response, operation=operation), operation=operation,
                                  whole=False)
 
-    def find_by_link_id(self, container_id: str, link_id: str) -> RemotePlan | None:
-        return next((remote for remote in self.list_plans(container_id) if remote.link_id == link_id), None)
+    def find_by_link_id(self, group_id: str, link_id: str) -> RemotePlan | None:
+        return next((remote for remote in self.list_plans(group_id) if remote.link_id == link_id), None)
 
     def changes_since(self, watermark: str | None) -> ChangeFeedPage:
         """Every change after `watermark`; a plan changed then deleted is reported deleted."""

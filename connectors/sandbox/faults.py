@@ -1,15 +1,16 @@
-"""Seeded fault injection for the sandboxes: latency, 5xx, throttling, timeouts, bad bodies."""
+"""Seeded fault injection for the sandboxes: latency, 5xx, throttling, timeouts, bad and oversized bodies."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 import threading
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 ADMIN_PATH = "/_sandbox/faults"
@@ -24,15 +25,18 @@ class FaultSettings:
     throttle_rate: float = 0.0
     timeout_rate: float = 0.0
     malformed_rate: float = 0.0
+    oversized_rate: float = 0.0
     retry_after_s: float = 1.0
     timeout_s: float = 30.0
+    # An oversized answer is streamed without a Content-Length, as a runaway server would send it.
+    oversized_bytes: int = 64 * 1024 * 1024
 
     def validate(self) -> None:
-        for name in ("error_rate", "throttle_rate", "timeout_rate", "malformed_rate"):
+        for name in ("error_rate", "throttle_rate", "timeout_rate", "malformed_rate", "oversized_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name}={value!r} must be between 0 and 1")
-        for name in ("latency_ms", "retry_after_s", "timeout_s"):
+        for name in ("latency_ms", "retry_after_s", "timeout_s", "oversized_bytes"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
 
@@ -47,7 +51,8 @@ class FaultInjector:
         self.throttle_status = throttle_status
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
-        self.injected: dict[str, int] = {"error": 0, "throttle": 0, "timeout": 0, "malformed": 0}
+        self.injected: dict[str, int] = {"error": 0, "throttle": 0, "timeout": 0, "malformed": 0,
+                                         "oversized": 0}
 
     def configure(self, *, seed: int | None = None, **changes: Any) -> None:
         candidate = FaultSettings(**{**asdict(self.settings), **changes})
@@ -64,7 +69,8 @@ class FaultInjector:
             settings = self.settings
             for kind, rate in (("timeout", settings.timeout_rate), ("error", settings.error_rate),
                                ("throttle", settings.throttle_rate),
-                               ("malformed", settings.malformed_rate)):
+                               ("malformed", settings.malformed_rate),
+                               ("oversized", settings.oversized_rate)):
                 if roll < rate:
                     self.injected[kind] += 1
                     return kind
@@ -105,11 +111,24 @@ class FaultMiddleware:
         elif fault == "malformed":
             await Response(self.malformed_body, status_code=200,
                            media_type=self.malformed_type)(scope, receive, send)
+        elif fault == "oversized":
+            body = _filler(settings.oversized_bytes)
+            response = StreamingResponse(body, status_code=200, media_type=self.malformed_type)
+            await response(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
     def _admin(self, request: Request) -> _AdminEndpoint:
         return _AdminEndpoint(self.injector, request)
+
+
+async def _filler(total_bytes: int, *, chunk_bytes: int = 64 * 1024) -> AsyncIterator[bytes]:
+    chunk = b" " * chunk_bytes
+    sent = 0
+    while sent < total_bytes:
+        piece = chunk[: total_bytes - sent]
+        sent += len(piece)
+        yield piece
 
 
 class _AdminEndpoint:

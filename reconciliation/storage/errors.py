@@ -28,7 +28,7 @@ class ConflictNotOpen(StorageError):
 
 
 class StaleLink(StorageError):
-    """The link row changed in another session since it was read.
+    """The link changed in another session since the value being written was read.
 
-    The session was rolled back, so reading the link again gets the new row to decide from.
+    Roll the session back and read the link again to decide from what it holds now.
     """

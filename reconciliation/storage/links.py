@@ -1,9 +1,9 @@
-"""Stored plan links: the user's choices, crash-safe create intents, baselines, link states."""
+"""Stored plan links: the user's choices, crash-safe create intents, baselines, link states, unlinking."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -16,7 +16,8 @@ from reconciliation.decisions import Choice
 from reconciliation.link_entry import LinkEntry, PlanRef, format_plan_ref
 from reconciliation.link_map_checks import entry_problems
 from reconciliation.plan import Plan
-from reconciliation.plan_fields import plan_to_json
+from reconciliation.plan_fields import plan_from_json, plan_to_json
+from reconciliation.records import CreateIntent, Link
 from reconciliation.side import Side
 from reconciliation.states import LinkState
 from reconciliation.storage.errors import (
@@ -26,35 +27,55 @@ from reconciliation.storage.errors import (
     StaleLink,
     StorageError,
 )
-from reconciliation.storage.groups import GroupRef, get_group
-from reconciliation.storage.tables import PlanLink
-
-LinkRef = PlanLink | str
-# Well under every backend's bound-parameter limit.
-_CHUNK = 500
+from reconciliation.storage.groups import chunks, group_row
+from reconciliation.storage.tables import GroupRow, LinkRow
 
 
 def new_link_id() -> str:
     return f"lnk_{uuid.uuid4().hex}"
 
 
-def link_entry(link: PlanLink) -> LinkEntry:
-    """The stored choice as the link map describes it."""
-    return LinkEntry(
-        choice=Choice(link.choice),
-        perfectquote_plan_id=link.perfectquote_plan_id,
-        benefitpoint_plan_id=link.benefitpoint_plan_id,
-        source_of_truth=None if link.source_of_truth is None else Side(link.source_of_truth),
+def _plan_column(side: Side) -> InstrumentedAttribute[str | None]:
+    return LinkRow.perfectquote_plan_id if side is Side.PERFECTQUOTE else LinkRow.benefitpoint_plan_id
+
+
+def _plan_ids(row: LinkRow) -> dict[Side, str | None]:
+    return {Side.PERFECTQUOTE: row.perfectquote_plan_id, Side.BENEFITPOINT: row.benefitpoint_plan_id}
+
+
+def _link_value(row: LinkRow, group_id: str) -> Link:
+    stored = {Side.PERFECTQUOTE: row.baseline_perfectquote, Side.BENEFITPOINT: row.baseline_benefitpoint}
+    intent = row.create_intent
+    return Link(
+        id=row.id,
+        group_id=group_id,
+        choice=Choice(row.choice),
+        source_of_truth=None if row.source_of_truth is None else Side(row.source_of_truth),
+        plan_ids=_plan_ids(row),
+        baselines={side: None if json is None else plan_from_json(json) for side, json in stored.items()},
+        state=LinkState(row.state),
+        version=row.version,
+        last_error=row.last_error,
+        last_error_at=row.last_error_at,
+        create_intent=None if intent is None else CreateIntent(
+            side=Side(intent["side"]), started_at=datetime.fromisoformat(intent["started_at"])
+        ),
     )
 
 
-def add_links(session: Session, group: GroupRef, entries: Iterable[LinkEntry]) -> list[PlanLink]:
+def _value(session: Session, row: LinkRow) -> Link:
+    group = session.get(GroupRow, row.group_connection_id)
+    assert group is not None  # a foreign key
+    return _link_value(row, group.perfectquote_group_id)
+
+
+def add_links(session: Session, group_id: str, entries: Iterable[LinkEntry]) -> list[Link]:
     """Store every entry or none; an entry equal to a stored one of the group is kept as it is."""
-    group_id = get_group(session, group).id
-    stored = {link_entry(link): link for link in links_for_group(session, group_id)}
+    group = group_row(session, group_id)
+    stored = {link.entry: link for link in links_for_group(session, group_id)}
     entries = list(entries)
     owners = {ref: f"link {link_id}" for ref, link_id in _owners(session, entries).items()}
-    result: list[PlanLink] = []
+    result: list[Link | LinkRow] = []
     for entry in entries:
         if entry in stored:
             result.append(stored[entry])
@@ -63,28 +84,26 @@ def add_links(session: Session, group: GroupRef, entries: Iterable[LinkEntry]) -
                                              if entry.choice is Choice.UNREVIEWED else [])
         if problems:
             raise InvalidLinkEntry(f"plan choice {entry.describe()}: " + "; ".join(problems))
-        link = _new_link(group_id, entry)
+        row = _new_row(group.id, entry)
         for side, plan_id in entry.refs:
             owner = owners.get((side, plan_id))
             if owner is not None:
                 raise PlanAlreadyLinked(f"{format_plan_ref(side, plan_id)} is already in {owner}")
             owners[(side, plan_id)] = f"the choice {entry.describe()} of this list"
-        result.append(link)
-    stored_ids = {link.id for link in stored.values()}
-    session.add_all(link for link in result if link.id not in stored_ids)
+        result.append(row)
+    session.add_all(row for row in result if isinstance(row, LinkRow))
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:
-        session.rollback()
         raise PlanAlreadyLinked("a plan of these choices was linked meanwhile; nothing was stored") from None
-    return result
+    return [_link_value(item, group_id) if isinstance(item, LinkRow) else item for item in result]
 
 
-def _new_link(group_id: int, entry: LinkEntry) -> PlanLink:
+def _new_row(group_connection_id: int, entry: LinkEntry) -> LinkRow:
     source = entry.source_of_truth
-    return PlanLink(
+    return LinkRow(
         id=new_link_id(),
-        group_connection_id=group_id,
+        group_connection_id=group_connection_id,
         choice=entry.choice.value,
         source_of_truth=None if source is None else source.value,
         perfectquote_plan_id=entry.perfectquote_plan_id,
@@ -99,66 +118,84 @@ def _owners(session: Session, entries: Iterable[LinkEntry]) -> dict[PlanRef, str
     for side in Side:
         column = _plan_column(side)
         plan_ids = sorted({plan_id for entry in entries if (plan_id := entry.plan_id(side)) is not None})
-        for start in range(0, len(plan_ids), _CHUNK):
-            query = select(column, PlanLink.id).where(column.in_(plan_ids[start:start + _CHUNK]))
+        for chunk in chunks(plan_ids):
+            query = select(column, LinkRow.id).where(column.in_(chunk))
             found.update({(side, plan_id): link_id for plan_id, link_id in session.execute(query)})
     return found
 
 
-def _plan_column(side: Side) -> InstrumentedAttribute[str | None]:
-    return PlanLink.perfectquote_plan_id if side is Side.PERFECTQUOTE else PlanLink.benefitpoint_plan_id
+def links_for_group(session: Session, group_id: str) -> list[Link]:
+    """Every link of the group, unlinked ones too, oldest first."""
+    query = (
+        select(LinkRow)
+        .join(GroupRow, GroupRow.id == LinkRow.group_connection_id)
+        .where(GroupRow.perfectquote_group_id == group_id)
+    )
+    rows = session.scalars(query.order_by(LinkRow.created_at, LinkRow.id))
+    return [_link_value(row, group_id) for row in rows]
 
 
-def _owner_elsewhere(session: Session, side: Side, plan_id: str) -> str | None:
-    return session.scalars(select(PlanLink.id).where(_plan_column(side) == plan_id)).one_or_none()
-
-
-def links_for_group(session: Session, group: GroupRef) -> list[PlanLink]:
-    group_id = group.id if not isinstance(group, int) else group
-    query = select(PlanLink).where(PlanLink.group_connection_id == group_id)
-    return list(session.scalars(query.order_by(PlanLink.created_at, PlanLink.id)))
-
-
-def get_link(session: Session, link: LinkRef) -> PlanLink:
-    link_id = link.id if isinstance(link, PlanLink) else link
-    found = session.get(PlanLink, link_id)
+def link_row(session: Session, link_id: str) -> LinkRow:
+    """The stored row of a link (storage only)."""
+    found = session.get(LinkRow, link_id)
     if found is None:
         raise RecordNotFound(f"plan link {link_id} is not stored")
     return found
 
 
-def mark_create_intent(session: Session, link: LinkRef, side: Side) -> PlanLink:
-    """Record, and commit, that a plan is about to be created on `side` under the link's id."""
-    row = get_link(session, link)
-    if row.plan_id(side) is not None:
-        raise StorageError(f"plan link {row.id} already has {format_plan_ref(side, row.plan_id(side) or '')}")
-    intent = row.create_intent
-    if intent is None or intent.get("side") != side.value:
-        row.create_intent = {"side": side.value, "started_at": utcnow().isoformat()}
-    _commit(session, row.id)
+def get_link(session: Session, link_id: str) -> Link:
+    return _value(session, link_row(session, link_id))
+
+
+def pending_creates(session: Session) -> list[Link]:
+    """Links whose create may or may not have happened: look the plan up by link id first."""
+    rows = session.scalars(select(LinkRow).where(LinkRow.create_intent.is_not(None)).order_by(LinkRow.id))
+    return [_value(session, row) for row in rows]
+
+
+def _row_as_read(session: Session, link: Link) -> LinkRow:
+    """The link's row, refused when it moved since `link` was read (the flush checks it again)."""
+    row = link_row(session, link.id)
+    if row.version != link.version:
+        raise StaleLink(_stale_message(link.id))
     return row
 
 
-def create_intent(link: PlanLink) -> tuple[Side, datetime] | None:
-    """The side a create was started on, and when; None when no create is in flight."""
-    if link.create_intent is None:
-        return None
-    return Side(link.create_intent["side"]), datetime.fromisoformat(link.create_intent["started_at"])
+def _stale_message(link_id: str) -> str:
+    return f"plan link {link_id} was changed elsewhere since it was read; read it again"
 
 
-def pending_creates(session: Session) -> list[PlanLink]:
-    """Links whose create may or may not have happened: look the plan up by link id first."""
-    return list(session.scalars(select(PlanLink).where(PlanLink.create_intent.is_not(None))
-                                .order_by(PlanLink.id)))
+def _flush(session: Session, row: LinkRow) -> Link:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleLink(_stale_message(row.id)) from None
+    except IntegrityError:
+        refs = [format_plan_ref(side, plan_id) for side, plan_id in _plan_ids(row).items() if plan_id]
+        taken = ", ".join(refs)
+        raise PlanAlreadyLinked(f"{taken} was linked meanwhile by another link") from None
+    return _value(session, row)
 
 
-def record_created(session: Session, link: LinkRef, side: Side, plan_id: str) -> PlanLink:
-    """The create on `side` is confirmed: store the plan id, clear the intent, commit."""
-    row = get_link(session, link)
-    known = row.plan_id(side)
+def mark_create_intent(session: Session, link: Link, side: Side) -> Link:
+    """Record that a plan is about to be created on `side` under the link's id (commit it before the call)."""
+    row = _row_as_read(session, link)
+    known = _plan_ids(row)[side]
+    if known is not None:
+        raise StorageError(f"plan link {row.id} already has {format_plan_ref(side, known)}")
+    intent = row.create_intent
+    if intent is None or intent.get("side") != side.value:
+        row.create_intent = {"side": side.value, "started_at": utcnow().isoformat()}
+    return _flush(session, row)
+
+
+def record_created(session: Session, link: Link, side: Side, plan_id: str) -> Link:
+    """The create on `side` is confirmed: store the plan id and clear the intent."""
+    row = _row_as_read(session, link)
+    known = _plan_ids(row)[side]
     if known is not None and known != plan_id:
         raise StorageError(f"plan link {row.id} already has {format_plan_ref(side, known)}, not {plan_id}")
-    owner = _owner_elsewhere(session, side, plan_id)
+    owner = session.scalars(select(LinkRow.id).where(_plan_column(side) == plan_id)).one_or_none()
     if owner is not None and owner != row.id:
         raise PlanAlreadyLinked(f"{format_plan_ref(side, plan_id)} is already in link {owner}")
     if side is Side.PERFECTQUOTE:
@@ -166,44 +203,53 @@ def record_created(session: Session, link: LinkRef, side: Side, plan_id: str) ->
     else:
         row.benefitpoint_plan_id = plan_id
     row.create_intent = None
-    _commit(session, row.id)
-    return row
+    return _flush(session, row)
 
 
-def advance_baselines(session: Session, link: LinkRef, perfectquote: Plan | None, benefitpoint: Plan | None,
-                      *, state: LinkState = LinkState.LINKED) -> PlanLink:
-    """Only once the writes are confirmed: store what each side now holds (None: unchanged), commit.
-
-    Change-log rows and conflicts added since the last commit are committed with it.
-    """
-    row = get_link(session, link)
-    if perfectquote is not None:
+def advance_baselines(
+    session: Session,
+    link: Link,
+    baselines: Mapping[Side, Plan | None],
+    *,
+    state: LinkState = LinkState.LINKED,
+    error: str | None = None,
+) -> Link:
+    """Only once the writes are confirmed: store what each side now holds (None or absent: unchanged)."""
+    row = _row_as_read(session, link)
+    if (perfectquote := baselines.get(Side.PERFECTQUOTE)) is not None:
         row.baseline_perfectquote = plan_to_json(perfectquote)
-    if benefitpoint is not None:
+    if (benefitpoint := baselines.get(Side.BENEFITPOINT)) is not None:
         row.baseline_benefitpoint = plan_to_json(benefitpoint)
-    row.state = LinkState(state).value
-    row.last_error = None
-    row.last_error_at = None
-    _commit(session, row.id)
-    return row
+    _set_state(row, state, error)
+    return _flush(session, row)
 
 
-def set_link_state(
-    session: Session, link: LinkRef, state: LinkState, *, error: str | None = None
-) -> PlanLink:
-    """Move a link to `state`, recording `error` (or clearing it when None) against its plan; commit."""
-    row = get_link(session, link)
+def set_link_state(session: Session, link: Link, state: LinkState, *, error: str | None = None) -> Link:
+    """Move a link to `state`, recording `error` (or clearing it when None) against its plan."""
+    row = _row_as_read(session, link)
+    _set_state(row, state, error)
+    return _flush(session, row)
+
+
+def _set_state(row: LinkRow, state: LinkState, error: str | None) -> None:
     row.state = LinkState(state).value
     row.last_error = error
     row.last_error_at = None if error is None else utcnow()
-    _commit(session, row.id)
-    return row
 
 
-def _commit(session: Session, link_id: str) -> None:
-    try:
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        message = f"plan link {link_id} was changed elsewhere since it was read; read it again"
-        raise StaleLink(message) from None
+def unlink(session: Session, group_id: str, link_id: str) -> Link:
+    """The link stops syncing and its plans become unreviewed again; nothing is deleted in either system.
+
+    The change log and conflicts keep pointing at the link.
+    """
+    row = link_row(session, link_id)
+    if row.group_connection_id != group_row(session, group_id).id:
+        raise RecordNotFound(f"plan link {row.id} does not belong to this group")
+    if row.state == LinkState.UNLINKED.value:
+        return _value(session, row)
+    former = " + ".join(format_plan_ref(side, plan_id) for side, plan_id in _plan_ids(row).items() if plan_id)
+    # Freeing the plan ids lets a person choose for those plans again.
+    row.perfectquote_plan_id = None
+    row.benefitpoint_plan_id = None
+    _set_state(row, LinkState.UNLINKED, f"unlinked (was {former})")
+    return _flush(session, row)

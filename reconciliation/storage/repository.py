@@ -1,18 +1,25 @@
-"""The one place plan-sync state is read and written: every function takes a SQLAlchemy Session.
+"""The one place plan-sync state is read and written: `from reconciliation.storage import repository as repo`.
 
-Functions that change state commit their own unit of work, so each is a recovery point
-(`mark_create_intent` is durable before the create call is made). The exceptions are
-`log_change`, `log_write`, `record_conflict` and `mark_settlements_applied`: they flush, and are
-committed with the link's next committing call (`advance_baselines`, `set_link_state`) or with
-`finish_run`, so a write's change-log rows land together with its baselines.
-Refusals raise `StorageError` subclasses whose message names the record and the problem.
+Every function takes a SQLAlchemy Session first and returns domain values (`reconciliation.records`:
+Group, Link, Run, Change, Conflict, Account), never ORM rows. No function commits: each adds and
+flushes, and the service layer owns the transaction, committing at each recovery point (the create
+intent before the create call, a confirmed write's change-log rows, a link's baselines with its
+settled conflicts, a run row in `running`). A flush that breaks a stored-state rule raises a
+`StorageError` subclass whose message names the record and the problem (a unique constraint:
+`PlanAlreadyLinked`, `GroupAlreadyConnected`; a link changed by another session since its value was
+read: `StaleLink`); the caller rolls the session back.
+
+Groups are named by their PerfectQuote group id (`group_id`), links by their link id, runs and
+conflicts by their integer ids. A link is written from the value last read of it (its `version`).
 """
 
 from __future__ import annotations
 
+from reconciliation.records import Account, Change, Conflict, CreateIntent, Group, Link, Run, RunCounts
 from reconciliation.states import ConflictStatus, Direction, LinkState, RunOutcome
-from reconciliation.storage.accounts import AccountRecord, account_count, search_accounts, upsert_accounts
+from reconciliation.storage.accounts import account_count, search_accounts, upsert_accounts
 from reconciliation.storage.conflicts import (
+    conflicts_of_run,
     get_conflict,
     mark_settlements_applied,
     open_conflicts,
@@ -31,35 +38,29 @@ from reconciliation.storage.errors import (
 )
 from reconciliation.storage.feeds import get_watermark, set_watermark
 from reconciliation.storage.groups import (
-    GroupRef,
     connect_group,
+    find_group,
+    find_group_by_account,
     get_group,
-    get_group_by_account_id,
-    get_group_by_pq_id,
     group_ids_for_accounts,
     group_ids_for_plans,
     groups_by_plan,
     list_groups,
     set_conflict_policy,
 )
-from reconciliation.storage.link_removal import unlink
 from reconciliation.storage.links import (
-    LinkRef,
     add_links,
     advance_baselines,
-    create_intent,
     get_link,
-    link_entry,
     links_for_group,
     mark_create_intent,
     new_link_id,
     pending_creates,
     record_created,
     set_link_state,
+    unlink,
 )
 from reconciliation.storage.runs import (
-    RunCounts,
-    RunRef,
     changes_for_link,
     changes_for_run,
     finish_run,
@@ -68,53 +69,41 @@ from reconciliation.storage.runs import (
     log_change,
     log_write,
     recent_runs,
-    run_counts,
     start_run,
-)
-from reconciliation.storage.tables import (
-    CachedAccount,
-    ChangeLogEntry,
-    Conflict,
-    GroupConnection,
-    PlanLink,
-    SyncRun,
 )
 
 __all__ = [
-    "AccountRecord",
-    "CachedAccount",
-    "ChangeLogEntry",
+    "Account",
+    "Change",
     "Conflict",
     "ConflictNotOpen",
     "ConflictStatus",
+    "CreateIntent",
     "Direction",
+    "Group",
     "GroupAlreadyConnected",
-    "GroupConnection",
-    "GroupRef",
     "InvalidLinkEntry",
-    "LinkRef",
+    "Link",
     "LinkState",
     "PlanAlreadyLinked",
-    "PlanLink",
     "RecordNotFound",
+    "Run",
     "RunCounts",
     "RunOutcome",
-    "RunRef",
     "StaleLink",
     "StorageError",
-    "SyncRun",
     "account_count",
     "add_links",
     "advance_baselines",
     "changes_for_link",
     "changes_for_run",
+    "conflicts_of_run",
     "connect_group",
-    "create_intent",
+    "find_group",
+    "find_group_by_account",
     "finish_run",
     "get_conflict",
     "get_group",
-    "get_group_by_account_id",
-    "get_group_by_pq_id",
     "get_link",
     "get_run",
     "get_watermark",
@@ -122,7 +111,6 @@ __all__ = [
     "group_ids_for_plans",
     "groups_by_plan",
     "last_unreviewed_count",
-    "link_entry",
     "links_for_group",
     "list_groups",
     "log_change",
@@ -135,7 +123,6 @@ __all__ = [
     "recent_runs",
     "record_conflict",
     "record_created",
-    "run_counts",
     "search_accounts",
     "set_conflict_policy",
     "set_link_state",

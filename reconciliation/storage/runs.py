@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -10,72 +9,93 @@ from sqlalchemy.orm import Session
 
 from config.column_types import utcnow
 from reconciliation.decisions import Write
+from reconciliation.plan_fields import field_to_json
+from reconciliation.records import Change, Run, RunCounts
 from reconciliation.states import Direction, RunOutcome
 from reconciliation.storage.errors import RecordNotFound, StorageError
-from reconciliation.storage.groups import GroupRef, get_group
-from reconciliation.storage.links import LinkRef, get_link
-from reconciliation.storage.stored_values import stored_value
-from reconciliation.storage.tables import ChangeLogEntry, SyncRun
-
-RunRef = SyncRun | int
+from reconciliation.storage.groups import group_row
+from reconciliation.storage.links import link_row
+from reconciliation.storage.tables import ChangeRow, GroupRow, RunRow
 
 
-@dataclass(slots=True, kw_only=True)
-class RunCounts:
-    """What a run read and did; the group sync counts into one as it goes."""
+def stored_value(path: str, value: Any) -> Any:
+    """A field value as the change log and conflicts store it: JSON, money as decimal strings.
 
-    read: int = 0
-    created: int = 0
-    updated: int = 0
-    conflicts: int = 0
-    orphaned: int = 0
-    errors: int = 0
+    Canonical values (Decimal, date, Rates) become JSON; values already JSON stay as they are.
+    """
+    if value is None or isinstance(value, dict | list | bool | int | str):
+        return value
+    return field_to_json(path, value)
 
 
-def start_run(session: Session, *, trigger: str, group: GroupRef | None = None) -> SyncRun:
-    """A run row in `running`, committed at once so a crashed run is still seen."""
+def _run_value(row: RunRow, group_id: str | None) -> Run:
+    return Run(
+        id=row.id,
+        group_id=group_id,
+        trigger=row.trigger,
+        outcome=RunOutcome(row.outcome),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        counts=RunCounts(read=row.read_count, created=row.created_count, updated=row.updated_count,
+                         conflicts=row.conflict_count, orphaned=row.orphaned_count, errors=row.error_count),
+        unreviewed=row.unreviewed_count,
+        error=row.error,
+    )
+
+
+def _value(session: Session, row: RunRow) -> Run:
+    group = None if row.group_connection_id is None else session.get(GroupRow, row.group_connection_id)
+    return _run_value(row, None if group is None else group.perfectquote_group_id)
+
+
+def start_run(session: Session, *, trigger: str, group_id: str | None = None) -> Run:
+    """A run row in `running` (commit it at once, so a crashed run is still seen)."""
     if not trigger.strip():
         raise ValueError("start run: the trigger is empty (expected hourly, daily, manual, dry_run, ...)")
-    run = SyncRun(
-        group_connection_id=None if group is None else get_group(session, group).id,
+    row = RunRow(
+        group_connection_id=None if group_id is None else group_row(session, group_id).id,
         trigger=trigger.strip(),
         outcome=RunOutcome.RUNNING.value,
     )
-    if group is not None:
-        _close_abandoned(session, run.group_connection_id)
-    session.add(run)
-    session.commit()
-    return run
+    if group_id is not None:
+        _close_abandoned(session, row.group_connection_id)
+    session.add(row)
+    session.flush()
+    return _run_value(row, group_id)
 
 
 def _close_abandoned(session: Session, group_connection_id: int | None) -> None:
     """Runs of the group still `running` belong to a worker that died: one group runs once at a time."""
-    for row in session.scalars(select(SyncRun).where(SyncRun.group_connection_id == group_connection_id,
-                                                     SyncRun.outcome == RunOutcome.RUNNING.value)):
+    for row in session.scalars(select(RunRow).where(RunRow.group_connection_id == group_connection_id,
+                                                    RunRow.outcome == RunOutcome.RUNNING.value)):
         row.outcome = RunOutcome.FAILED.value
         row.finished_at = utcnow()
         row.error = "abandoned: the process running it stopped before it finished"
 
 
-def get_run(session: Session, run: RunRef) -> SyncRun:
-    run_id = run.id if isinstance(run, SyncRun) else run
-    found = session.get(SyncRun, run_id)
+def run_row(session: Session, run_id: int) -> RunRow:
+    """The stored row of a run (storage only)."""
+    found = session.get(RunRow, run_id)
     if found is None:
         raise RecordNotFound(f"sync run {run_id} is not stored")
     return found
 
 
+def get_run(session: Session, run_id: int) -> Run:
+    return _value(session, run_row(session, run_id))
+
+
 def finish_run(
     session: Session,
-    run: RunRef,
+    run_id: int,
     *,
     outcome: RunOutcome,
     counts: RunCounts | None = None,
     error: str | None = None,
     unreviewed: int | None = None,
-) -> SyncRun:
-    """Close the run with its outcome and counts; commits (with any change-log rows pending)."""
-    row = get_run(session, run)
+) -> Run:
+    """Close the run with its outcome and counts."""
+    row = run_row(session, run_id)
     outcome = RunOutcome(outcome)
     if outcome is RunOutcome.RUNNING:
         raise StorageError(f"sync run {row.id}: a finished run cannot be running")
@@ -90,71 +110,73 @@ def finish_run(
     row.orphaned_count = counts.orphaned
     row.error_count = counts.errors
     row.unreviewed_count = unreviewed
-    session.commit()
-    return row
+    session.flush()
+    return _value(session, row)
 
 
-def run_counts(run: SyncRun) -> RunCounts:
-    return RunCounts(read=run.read_count, created=run.created_count, updated=run.updated_count,
-                     conflicts=run.conflict_count, orphaned=run.orphaned_count, errors=run.error_count)
-
-
-def last_unreviewed_count(session: Session, group: GroupRef) -> int | None:
+def last_unreviewed_count(session: Session, group_id: str) -> int | None:
     """From the group's latest run that listed the whole group: plans nobody has chosen for."""
-    query = (select(SyncRun.unreviewed_count)
-             .where(SyncRun.group_connection_id == get_group(session, group).id,
-                    SyncRun.unreviewed_count.is_not(None))
-             .order_by(SyncRun.id.desc()).limit(1))
+    query = (select(RunRow.unreviewed_count)
+             .where(RunRow.group_connection_id == group_row(session, group_id).id,
+                    RunRow.unreviewed_count.is_not(None))
+             .order_by(RunRow.id.desc()).limit(1))
     return session.scalars(query).first()
 
 
-def recent_runs(session: Session, *, group: GroupRef | None = None, limit: int = 20) -> list[SyncRun]:
-    """Newest first; with `group`, that group's runs only."""
-    query = select(SyncRun).order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(limit)
-    if group is not None:
-        query = query.where(SyncRun.group_connection_id == get_group(session, group).id)
-    return list(session.scalars(query))
+def recent_runs(session: Session, *, group_id: str | None = None, limit: int = 20) -> list[Run]:
+    """Newest first; with `group_id`, that group's runs only."""
+    query = (select(RunRow, GroupRow.perfectquote_group_id)
+             .outerjoin(GroupRow, GroupRow.id == RunRow.group_connection_id)
+             .order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit))
+    if group_id is not None:
+        query = query.where(RunRow.group_connection_id == group_row(session, group_id).id)
+    return [_run_value(row, group) for row, group in session.execute(query)]
+
+
+def _change_value(row: ChangeRow) -> Change:
+    return Change(id=row.id, run_id=row.run_id, link_id=row.link_id, direction=Direction(row.direction),
+                  path=row.field_path, before=row.before, after=row.after, recorded_at=row.recorded_at)
 
 
 def log_change(
     session: Session,
-    run: RunRef,
-    link: LinkRef,
+    run_id: int,
+    link_id: str,
     *,
     direction: Direction,
     path: str,
     before: Any,
     after: Any,
-) -> ChangeLogEntry:
-    """One field written; flushed, and committed with the link's baselines (`advance_baselines`)."""
-    entry = ChangeLogEntry(
-        run_id=get_run(session, run).id,
-        link_id=get_link(session, link).id,
+) -> Change:
+    """One field written (commit it once the write it records is confirmed)."""
+    row = ChangeRow(
+        run_id=run_row(session, run_id).id,
+        link_id=link_row(session, link_id).id,
         direction=Direction(direction).value,
         field_path=path,
         before=stored_value(path, before),
         after=stored_value(path, after),
     )
-    session.add(entry)
+    session.add(row)
     session.flush()
-    return entry
+    return _change_value(row)
 
 
-def log_write(session: Session, run: RunRef, link: LinkRef, write: Write) -> list[ChangeLogEntry]:
+def log_write(session: Session, run_id: int, link_id: str, write: Write) -> list[Change]:
     """Every field of a confirmed write, in the direction of the side written."""
     direction = Direction.into(write.side)
     return [
-        log_change(session, run, link, direction=direction, path=change.path, before=change.before,
+        log_change(session, run_id, link_id, direction=direction, path=change.path, before=change.before,
                    after=change.after)
         for change in write.changes
     ]
 
 
-def changes_for_run(session: Session, run: RunRef) -> list[ChangeLogEntry]:
-    query = select(ChangeLogEntry).where(ChangeLogEntry.run_id == get_run(session, run).id)
-    return list(session.scalars(query.order_by(ChangeLogEntry.id)))
+def changes_for_run(session: Session, run_id: int) -> list[Change]:
+    query = select(ChangeRow).where(ChangeRow.run_id == run_row(session, run_id).id)
+    return [_change_value(row) for row in session.scalars(query.order_by(ChangeRow.id))]
 
 
-def changes_for_link(session: Session, link: LinkRef) -> list[ChangeLogEntry]:
-    query = select(ChangeLogEntry).where(ChangeLogEntry.link_id == get_link(session, link).id)
-    return list(session.scalars(query.order_by(ChangeLogEntry.id)))
+def changes_for_link(session: Session, link_id: str) -> list[Change]:
+    query = select(ChangeRow).where(ChangeRow.link_id == link_row(session, link_id).id)
+    return [_change_value(row) for row in session.scalars(query.order_by(ChangeRow.id))]

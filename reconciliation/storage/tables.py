@@ -10,15 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from config.column_types import UtcDateTime, json_column, utcnow
 from config.db import Base
-from reconciliation.plan import Plan
-from reconciliation.plan_fields import plan_from_json
-from reconciliation.side import Side
 
 ID_LENGTH = 64
 NAME_LENGTH = 255
 
 
-class GroupConnection(Base):
+class GroupRow(Base):
     """A PerfectQuote group connected to a BenefitPoint account, one to one both ways."""
 
     __tablename__ = "group_connections"
@@ -32,7 +29,7 @@ class GroupConnection(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class PlanLink(Base):
+class LinkRow(Base):
     """A user's choice for one plan (or a pair), and what each side held after the last sync."""
 
     __tablename__ = "plan_links"
@@ -54,18 +51,11 @@ class PlanLink(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer)
 
+    # Optimistic concurrency: an update of a row another session changed since it was read fails.
     __mapper_args__ = {"version_id_col": version}
 
-    def plan_id(self, side: Side) -> str | None:
-        return self.perfectquote_plan_id if side is Side.PERFECTQUOTE else self.benefitpoint_plan_id
 
-    def baseline(self, side: Side) -> Plan | None:
-        """What `side` held right after the last successful sync, in canonical form."""
-        stored = self.baseline_perfectquote if side is Side.PERFECTQUOTE else self.baseline_benefitpoint
-        return None if stored is None else plan_from_json(stored)
-
-
-class SyncRun(Base):
+class RunRow(Base):
     """One run: a group's sync, or a whole cycle when no group is set."""
 
     __tablename__ = "sync_runs"
@@ -87,7 +77,7 @@ class SyncRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
-class ChangeLogEntry(Base):
+class ChangeRow(Base):
     """One field written to one side: the value it had before and the value it has now."""
 
     __tablename__ = "change_log"
@@ -102,7 +92,7 @@ class ChangeLogEntry(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class Conflict(Base):
+class ConflictRow(Base):
     """Both sides changed one field to different values; `winner` None means held for review."""
 
     __tablename__ = "conflicts"
@@ -121,7 +111,7 @@ class Conflict(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class CachedAccount(Base):
+class AccountRow(Base):
     """A BenefitPoint account as last listed, for the connect-a-group search."""
 
     __tablename__ = "account_cache"
@@ -132,7 +122,7 @@ class CachedAccount(Base):
     refreshed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class FeedWatermark(Base):
+class WatermarkRow(Base):
     """Where a system's change feed was last read to, advanced only after a successful cycle."""
 
     __tablename__ = "feed_watermarks"

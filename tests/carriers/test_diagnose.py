@@ -13,7 +13,7 @@ DAILY = schedule_from_json({"frequency": "daily", "time": "02:00", "timezone": "
 
 
 def _integration(**changes) -> Integration:  # type: ignore[no-untyped-def]
-    base = {"id": 1, "group_id": 1, "carrier_name": "Aetna", "group_number": "0123456-00",
+    base = {"id": 1, "group_id": "grp_001", "carrier_name": "Aetna", "group_number": "0123456-00",
             "status": Status.ACTIVE, "status_since": NOW - timedelta(days=5), "schedule": DAILY,
             "last_synced_at": NOW - timedelta(hours=10), "coverage_period_id": "cp_1"}
     return Integration(**{**base, **changes})

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from carriers.status import DisabledReason, Status, StatusError
-from carriers.storage.repository import CarrierRepository
+from carriers.storage import repository as carrier_repo
 from worker.service import carriers as service
 from worker.service.carrier_jobs import check_statuses, run_carrier_cycle, transmit_due
 
@@ -15,15 +15,16 @@ from .conftest import Exchange, ListEnrollment, member_change, transmissions
 
 
 def _configure(factory, exchange: Exchange, group_number: str = "0123456-00") -> int:  # type: ignore[no-untyped-def]
-    integration = service.configure(factory, group_id=1, carrier_code="aetna", group_number=group_number,
-                                    now=exchange.now(), plan_name="Aetna Choice POS II", plan_type="medical")
+    integration = service.configure(factory, group_id="grp_001", carrier_code="aetna",
+                                    group_number=group_number, now=exchange.now(),
+                                    plan_name="Aetna Choice POS II", plan_type="medical")
     assert integration.id is not None
     return integration.id
 
 
 def _get(factory, integration_id: int):  # type: ignore[no-untyped-def]
     with factory() as session:
-        return CarrierRepository(session).get(integration_id)
+        return carrier_repo.get_integration(session, integration_id)
 
 
 def _activate(factory, exchange: Exchange) -> int:  # type: ignore[no-untyped-def]
@@ -128,6 +129,7 @@ def test_transmits_only_when_due_and_last_sync_moves_at_the_window(factory, exch
     source = ListEnrollment([member_change("m_1")])
     integration_id = _activate(factory, exchange)
     assert transmit_due(factory, exchange.connector, source, now=exchange.now()) == {"sent": 1}
+    assert source.calls == [("grp_001", None)]
     source.changes.append(member_change("m_2"))
     exchange.advance(hours=1)
     assert transmit_due(factory, exchange.connector, source, now=exchange.now()) == {"sent": 0}

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from carriers.storage.repository import CarrierRepository
+from carriers.storage import repository as carrier_repo
 from connectors.exchange.connector import CarrierExchangeConnector
 from worker.service.carrier_jobs import transmit_due
 
@@ -36,8 +36,8 @@ class CrashBeforeSend:
 
 def _transmission_rows(factory, integration_id: int):  # type: ignore[no-untyped-def]
     with factory() as session:
-        return [(row.state, row.external_identifier) for row in
-                CarrierRepository(session).transmissions(integration_id)]
+        return [(transmission.state, transmission.external_identifier) for transmission in
+                carrier_repo.find_transmissions(session, integration_id)]
 
 
 def test_crash_after_send_then_retry_sends_nothing_twice(factory, exchange: Exchange) -> None:  # type: ignore[no-untyped-def]

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import dramatiq
 import pytest
 import redis
+import structlog
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
 
 from config.broker import make_broker, make_redis
+from config.logging import configure_logging
 from config.migrate import upgrade_database
 from config.settings import Settings, load_settings
 from connectors.sandbox.launcher import Sandboxes, start_sandboxes
 from tests.conftest import REDIS_URL
 from tests.e2e.world import E2E_TIMING, SandboxTime
 from tests.worker.runtime.conftest import drop_namespace
+from worker.runtime import actors as actors_module
 from worker.runtime.actors import CYCLE_QUEUE, SYNC_QUEUE, Actors, declare_actors
 from worker.runtime.context import SyncContext, build_context, set_context
 
@@ -94,3 +99,15 @@ def served(world: World) -> Iterator[Served]:
     yield Served(actors=declared, broker=broker)
     worker.stop()
     broker.close()
+
+
+@pytest.fixture
+def cli(world: World, served: Served, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """`plansync` commands run in this process, with the world's settings and the served actors."""
+    # The command finds this process's actors under the default namespace: point that at this test's own.
+    monkeypatch.setitem(actors_module._declared, "plansync", served.actors)
+    # Log lines go elsewhere, so the output is what the command itself prints.
+    saved = structlog.get_config()
+    configure_logging(stream=io.StringIO())
+    yield CliRunner(env=world.env)
+    structlog.configure(**saved)

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from carriers.status import Integration, Status
-from carriers.storage.repository import CarrierRepository
+from carriers.storage import repository as carrier_repo
 from tests.e2e.conftest import Served, World
 from worker.service import carriers as service
 from worker.service.accounts import connect
 
+GROUP_ID = "grp_005"
 GROUP_NUMBER = "0123456-00"
 
 
 def _integration(world: World, integration_id: int) -> Integration:
     with world.context.sessions() as session:
-        return CarrierRepository(session).get(integration_id)
+        return carrier_repo.get_integration(session, integration_id)
 
 
 def _carrier_cycle(served: Served, slot: str) -> None:
@@ -26,10 +27,10 @@ def _carrier_cycle(served: Served, slot: str) -> None:
 def test_the_carrier_cycle_activates_the_integration_and_transmits_when_due(
         world: World, served: Served) -> None:
     exchange = world.sandboxes.exchange_app.state.store
-    with world.context.sessions() as session:
-        group_id = connect(world.context, session, perfectquote_group_id="grp_005",
-                           benefitpoint_account_id="48205").id
-    configured = service.configure(world.context.sessions, group_id=group_id, carrier_code="aetna",
+    context = world.context
+    connect(sessions=context.sessions, perfectquote=context.perfectquote, benefitpoint=context.benefitpoint,
+            group_id=GROUP_ID, account_id="48205")
+    configured = service.configure(context.sessions, group_id=GROUP_ID, carrier_code="aetna",
                                    group_number=GROUP_NUMBER, now=datetime.now(UTC),
                                    plan_name="Aetna Choice POS II", plan_type="medical")
     assert configured.id is not None

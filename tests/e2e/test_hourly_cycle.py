@@ -10,7 +10,7 @@ from sqlalchemy import select
 from connectors.sandbox.perfectquote import cursors
 from reconciliation.side import Side
 from reconciliation.storage import repository as repo
-from reconciliation.storage.tables import SyncRun
+from reconciliation.storage.tables import RunRow
 from tests.e2e.conftest import Served, World
 from tests.e2e.world import change_log, connect_and_link, edit_benefit, runs
 
@@ -34,13 +34,13 @@ def _cycle(served: Served, world: World, slot: str) -> list[tuple[str, str, str]
 
 def _writes_of_last(world: World, count: int) -> int:
     with world.context.sessions() as session:
-        last = session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(count)).all()
+        last = session.scalars(select(RunRow).order_by(RunRow.id.desc()).limit(count)).all()
         return sum(run.created_count + run.updated_count for run in last)
 
 
 def _plan_id(world: World, link_id: str, side: Side) -> str:
     with world.context.sessions() as session:
-        plan_id = repo.get_link(session, link_id).plan_id(side)
+        plan_id = repo.get_link(session, link_id).plan_ids[side]
     assert plan_id is not None
     return plan_id
 
@@ -49,14 +49,14 @@ def test_the_hourly_cycle_syncs_only_the_groups_whose_plans_changed(world: World
     context = world.context
     edited, other_edited, untouched = groups = [connect_and_link(context, number) for number in (1, 2, 3)]
     for group in groups:
-        served.actors.sync_group.send(group.pq_group_id, "manual")
+        served.actors.sync_group.send(group.group_id, "manual")
     served.drain()
-    assert sorted(runs(context.sessions)) == [(g.pq_group_id, "manual", "succeeded") for g in groups]
+    assert sorted(runs(context.sessions)) == [(g.group_id, "manual", "succeeded") for g in groups]
     # The first cycle reads both feeds from their start, so every connected group is due; a round trip
     # through either system is a fixed point, so none of them writes anything.
     logged = len(change_log(context.sessions))
     first = _cycle(served, world, "2026-11-22T01:00:00+00:00")
-    assert sorted(first) == [(g.pq_group_id, "hourly", "succeeded") for g in groups]
+    assert sorted(first) == [(g.group_id, "hourly", "succeeded") for g in groups]
     assert len(change_log(context.sessions)) == logged
     marks = _watermarks(world)
 
@@ -67,9 +67,9 @@ def test_the_hourly_cycle_syncs_only_the_groups_whose_plans_changed(world: World
                  path="annual_max", value=Decimal("2500"))
     second = _cycle(served, world, "2026-11-22T02:00:00+00:00")
 
-    assert sorted(second) == [(edited.pq_group_id, "hourly", "succeeded"),
-                              (other_edited.pq_group_id, "hourly", "succeeded")]
-    assert untouched.pq_group_id not in {group for group, _, _ in second}
+    assert sorted(second) == [(edited.group_id, "hourly", "succeeded"),
+                              (other_edited.group_id, "hourly", "succeeded")]
+    assert untouched.group_id not in {group for group, _, _ in second}
     bp_ppo = context.benefitpoint.get_plan(_plan_id(world, ppo_link, Side.BENEFITPOINT))
     pq_dental = context.perfectquote.get_plan(_plan_id(world, dental_link, Side.PERFECTQUOTE))
     assert bp_ppo is not None and bp_ppo.plan is not None
@@ -87,7 +87,7 @@ def test_the_hourly_cycle_syncs_only_the_groups_whose_plans_changed(world: World
     # nothing has changed: it writes nothing, and the one after it has nothing left to sync.
     logged = len(change_log(context.sessions))
     echo = _cycle(served, world, "2026-11-22T03:00:00+00:00")
-    assert {group for group, _, _ in echo} <= {edited.pq_group_id, other_edited.pq_group_id}
+    assert {group for group, _, _ in echo} <= {edited.group_id, other_edited.group_id}
     assert _writes_of_last(world, len(echo)) == 0
     quiet = _cycle(served, world, "2026-11-22T04:00:00+00:00")
     assert quiet == []

@@ -1,11 +1,7 @@
-"""A worker killed with SIGKILL in the middle of a real run: redelivered, finished, nothing done twice."""
+"""A worker killed with SIGKILL in the middle of a run: redelivered, finished once, nothing done twice."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,54 +10,25 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from config.broker import make_broker
+from config.broker import make_broker, make_redis
+from config.settings import load_settings
 from reconciliation.plan_fields import content_hash
 from reconciliation.side import Side
 from reconciliation.states import LinkState
-from reconciliation.storage.tables import SyncRun
+from reconciliation.storage.tables import RunRow
+from tests.conftest import REDIS_URL
 from tests.e2e.conftest import World
+from tests.e2e.harness import TIMING, Workers, recorded
 from tests.e2e.world import E2E_TIMING, LinkedGroup, connect_and_link, links, repeated_writes
-from tests.worker.runtime.conftest import wait_until
+from tests.worker.runtime.conftest import drop_namespace, wait_until
 from worker.runtime.actors import Actors, declare_actors
 from worker.runtime.jobs import plan_systems
 from worker.service.group_sync import sync_group
 
-REPO = Path(__file__).resolve().parents[2]
 # A create is several calls on BenefitPoint (product, summary, rates, read back): killing the worker once
 # one has begun most often lands between the create and its being recorded, where recovery must find it.
 CREATE_CALLS = ("POST /groups/{group_id}/plans", "createProduct")
 SLOW_MS = 60
-
-
-class Workers:
-    """`dramatiq` worker processes running tests.e2e.worker_app, each in a process group of its own."""
-
-    def __init__(self, world: World, logs: Path) -> None:
-        self.env = {**os.environ, **world.env, "PLANSYNC_TEST_NAMESPACE": world.namespace}
-        self.logs = logs
-        self.procs: list[subprocess.Popen[bytes]] = []
-
-    def start(self) -> subprocess.Popen[bytes]:
-        with open(self.logs / f"worker-{len(self.procs)}.log", "wb") as log_file:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "dramatiq", "tests.e2e.worker_app:setup", "--processes", "1",
-                 "--threads", "2", "--path", str(REPO)],
-                cwd=REPO, env=self.env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
-        self.procs.append(proc)
-        return proc
-
-    def kill(self, proc: subprocess.Popen[bytes]) -> None:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-    def stop_all(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    self.kill(proc)
 
 
 @pytest.fixture
@@ -69,6 +36,40 @@ def sender(world: World) -> Iterator[Actors]:
     broker = make_broker(world.settings, namespace=world.namespace, client=world.client)
     yield declare_actors(broker, client=world.client, namespace=world.namespace, timing=E2E_TIMING)
     broker.close()
+
+
+@pytest.fixture
+def bare_sender(redis_namespace: str) -> Iterator[Actors]:
+    """Actors to send with on the real Redis only: no sandboxes, no database (the recording workers)."""
+    settings = load_settings({"REDIS_URL": REDIS_URL})
+    client = make_redis(settings)
+    broker = make_broker(settings, namespace=redis_namespace, client=client)
+    yield declare_actors(broker, client=client, namespace=redis_namespace, timing=TIMING)
+    broker.close()
+    drop_namespace(client, redis_namespace)
+    client.close()
+
+
+def test_a_run_killed_mid_way_is_redelivered_and_completes_once(
+        bare_sender: Actors, redis_namespace: str, tmp_path: Path) -> None:
+    record = tmp_path / "record.txt"
+    workers = Workers(namespace=redis_namespace, logs=tmp_path,
+                      env={"REDIS_URL": REDIS_URL, "PLANSYNC_TEST_RECORD": str(record)})
+    try:
+        doomed = workers.start(PLANSYNC_TEST_SLEEP_S="30")
+        message = bare_sender.sync_group.send("grp_4001", "manual")
+        wait_until(lambda: len(recorded(record, "start")) == 1, timeout_s=30, what="the first run to start")
+        workers.kill(doomed)
+        workers.start(PLANSYNC_TEST_SLEEP_S="0")
+        wait_until(lambda: bare_sender.runs.outcome(message.message_id) is not None, timeout_s=60,
+                   what="the redelivered run to finish")
+    finally:
+        workers.stop_all()
+    outcome = bare_sender.runs.outcome(message.message_id)
+    assert outcome is not None and outcome["status"] == "finished"
+    assert len(recorded(record, "start")) == 2
+    (done,) = recorded(record, "done")
+    assert done.split()[2] != recorded(record, "start")[0].split()[2]
 
 
 def _set_latency(world: World, latency_ms: float) -> None:
@@ -84,12 +85,12 @@ def _creates_seen(world: World) -> int:
 
 def _unfinished_runs(world: World) -> list[int]:
     with world.context.sessions() as session:
-        return [run.id for run in session.scalars(select(SyncRun).where(SyncRun.finished_at.is_(None)))]
+        return [run.id for run in session.scalars(select(RunRow).where(RunRow.finished_at.is_(None)))]
 
 
 def _assert_in_step(world: World, group: LinkedGroup) -> None:
     context = world.context
-    containers = {Side.PERFECTQUOTE: group.pq_group_id, Side.BENEFITPOINT: group.account_id}
+    containers = {Side.PERFECTQUOTE: group.group_id, Side.BENEFITPOINT: group.account_id}
     for side, system in plan_systems(context).items():
         plans = system.list_plans(containers[side])
         # Five plans on each side: no copy was created twice, whatever the kill interrupted.
@@ -97,23 +98,23 @@ def _assert_in_step(world: World, group: LinkedGroup) -> None:
         assert Counter(p.link_id for p in plans if p.link_id).most_common(1)[0][1] == 1
         current = {p.id: p.plan for p in plans}
         for link in links(context.sessions):
-            assert link.state == LinkState.LINKED.value, (link.id, link.state, link.last_error)
-            plan_id, baseline = link.plan_id(side), link.baseline(side)
+            assert link.state is LinkState.LINKED, (link.id, link.state, link.last_error)
+            plan_id, baseline = link.plan_ids[side], link.baselines[side]
             assert plan_id in current and baseline is not None
             assert content_hash(baseline) == content_hash(current[plan_id]), (link.id, side)
     preview = sync_group(sessions=context.sessions, systems=plan_systems(context),
-                         perfectquote_group_id=group.pq_group_id, trigger="dry_run", dry_run=True)
+                         group_id=group.group_id, trigger="dry_run", dry_run=True)
     assert preview.writes == [] and preview.counts.errors == 0
 
 
 def test_a_worker_killed_mid_run_is_redelivered_and_finishes_without_doing_anything_twice(
         world: World, sender: Actors, tmp_path: Path) -> None:
     group = connect_and_link(world.context, 4, copies=("hdhp", "life", "vision"))
-    workers = Workers(world, tmp_path)
+    workers = Workers(namespace=world.namespace, env=world.env, logs=tmp_path)
     _set_latency(world, SLOW_MS)
     try:
         doomed = workers.start()
-        message = sender.sync_group.send(group.pq_group_id, "manual")
+        message = sender.sync_group.send(group.group_id, "manual")
         wait_until(lambda: _creates_seen(world) > 0, timeout_s=30, what="the run's first create")
         workers.kill(doomed)
         interrupted = _unfinished_runs(world)

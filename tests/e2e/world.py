@@ -18,9 +18,10 @@ from connectors.sandbox.benefitpoint.store import Clock, Store
 from reconciliation.link_entry import LinkEntry
 from reconciliation.side import Side
 from reconciliation.storage import repository as repo
-from reconciliation.storage.tables import ChangeLogEntry, PlanLink, SyncRun
-from worker.runtime.actors import WorkerTiming
+from reconciliation.storage.tables import ChangeRow, GroupRow, RunRow
 from worker.runtime.context import SyncContext
+from worker.runtime.group_run import WorkerTiming
+from worker.runtime.jobs import plan_systems
 from worker.service.accounts import connect
 from worker.service.plan_choices import choose
 
@@ -66,7 +67,7 @@ def plans_by_kind(system: PlanSystem, container_id: str) -> dict[str, RemotePlan
 
 @dataclass(frozen=True, kw_only=True)
 class LinkedGroup:
-    pq_group_id: str
+    group_id: str
     account_id: str
     link_ids: dict[str, str]
 
@@ -74,8 +75,8 @@ class LinkedGroup:
 def connect_and_link(context: SyncContext, number: int, *, copies: tuple[str, ...] = ()) -> LinkedGroup:
     """Connect grp_<number> to its account; merge the PPO (PerfectQuote wins) and the dental plan
     (BenefitPoint wins), and copy each plan kind named in `copies` to the side that lacks it."""
-    pq_group_id, account_id = f"grp_{number:03d}", str(48200 + number)
-    pq = plans_by_kind(context.perfectquote, pq_group_id)
+    group_id, account_id = f"grp_{number:03d}", str(48200 + number)
+    pq = plans_by_kind(context.perfectquote, group_id)
     bp = plans_by_kind(context.benefitpoint, account_id)
     entries = {
         "ppo": LinkEntry.merge(pq["ppo"].id, bp["ppo"].id, source_of_truth=Side.PERFECTQUOTE),
@@ -84,13 +85,14 @@ def connect_and_link(context: SyncContext, number: int, *, copies: tuple[str, ..
     for kind in copies:
         side, plan = (Side.PERFECTQUOTE, pq[kind]) if kind in pq else (Side.BENEFITPOINT, bp[kind])
         entries[kind] = LinkEntry.copy(side, plan.id)
-    with context.sessions() as session:
-        connect(context, session, perfectquote_group_id=pq_group_id, benefitpoint_account_id=account_id)
-        links = choose(context, session, pq_group_id, entries.values())
-        by_plan = {(link.perfectquote_plan_id, link.benefitpoint_plan_id): link.id for link in links}
+    connect(sessions=context.sessions, perfectquote=context.perfectquote, benefitpoint=context.benefitpoint,
+            group_id=group_id, account_id=account_id)
+    links = choose(sessions=context.sessions, systems=plan_systems(context), group_id=group_id,
+                   entries=entries.values())
+    by_plan = {(link.entry.perfectquote_plan_id, link.entry.benefitpoint_plan_id): link.id for link in links}
     link_ids = {kind: by_plan[(entry.perfectquote_plan_id, entry.benefitpoint_plan_id)]
                 for kind, entry in entries.items()}
-    return LinkedGroup(pq_group_id=pq_group_id, account_id=account_id, link_ids=link_ids)
+    return LinkedGroup(group_id=group_id, account_id=account_id, link_ids=link_ids)
 
 
 def edit_benefit(system: PlanSystem, plan_id: str, *, link_id: str, path: str, value: Decimal) -> RemotePlan:
@@ -104,19 +106,19 @@ def edit_benefit(system: PlanSystem, plan_id: str, *, link_id: str, path: str, v
 def runs(sessions: sessionmaker[Session]) -> list[tuple[str, str, str]]:
     """(group, trigger, outcome) of every run, oldest first."""
     with sessions() as session:
-        groups = {group.id: group.perfectquote_group_id for group in repo.list_groups(session)}
+        groups = {row.id: row.perfectquote_group_id for row in session.scalars(select(GroupRow))}
         return [(groups.get(run.group_connection_id or 0, "-"), run.trigger, run.outcome)
-                for run in session.scalars(select(SyncRun).order_by(SyncRun.id))]
+                for run in session.scalars(select(RunRow).order_by(RunRow.id))]
 
 
 def finished_runs(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
-        return len([run for run in session.scalars(select(SyncRun)) if run.finished_at is not None])
+        return len([run for run in session.scalars(select(RunRow)) if run.finished_at is not None])
 
 
-def change_log(sessions: sessionmaker[Session]) -> list[ChangeLogEntry]:
+def change_log(sessions: sessionmaker[Session]) -> list[ChangeRow]:
     with sessions() as session:
-        return list(session.scalars(select(ChangeLogEntry).order_by(ChangeLogEntry.id)))
+        return list(session.scalars(select(ChangeRow).order_by(ChangeRow.id)))
 
 
 def repeated_writes(sessions: sessionmaker[Session]) -> dict[tuple[Any, ...], int]:
@@ -126,6 +128,8 @@ def repeated_writes(sessions: sessionmaker[Session]) -> dict[tuple[Any, ...], in
     return {key: count for key, count in counted.items() if count > 1}
 
 
-def links(sessions: sessionmaker[Session]) -> list[PlanLink]:
+def links(sessions: sessionmaker[Session]) -> list[repo.Link]:
+    """Every group's links, as stored."""
     with sessions() as session:
-        return list(session.scalars(select(PlanLink).order_by(PlanLink.id)))
+        return [link for group in repo.list_groups(session)
+                for link in repo.links_for_group(session, group.group_id)]

@@ -8,7 +8,17 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from reconciliation.plan import PLAN_TYPES, AgeBand, Coverage, Plan, PlanStatus, Rates, Tier
+from reconciliation.plan import (
+    PLAN_TYPES,
+    AgeBand,
+    Coverage,
+    Plan,
+    PlanStatus,
+    PlanValueError,
+    Rates,
+    Tier,
+    benefit_value,
+)
 
 # Small pools make both sides touch the same fields, and sometimes pick the same value, often.
 BENEFIT_KEYS = (
@@ -31,9 +41,20 @@ free_text = st.text(st.characters(categories=("L", "N"), include_characters=" -&
 )
 plan_names = st.lists(st.sampled_from(WORDS), min_size=1, max_size=4).map(" ".join) | free_text
 # Letters only: numeric text becomes an amount, and huge exponents are not amounts (see plan.py).
+
+
+def is_benefit_text(text: str) -> bool:
+    """Text that reads as a bad amount ("NaN", "inf", "-5") is refused by design (test_plan_values)."""
+    try:
+        benefit_value(text, field_name="benefits.any")
+    except PlanValueError:
+        return False
+    return True
+
+
 benefit_texts = st.sampled_from(("Covered", "Not covered", "20% after deductible")) | st.text(
     st.characters(categories=("L",), include_characters=" -&/"), max_size=24
-)
+).filter(is_benefit_text)
 benefit_values = st.one_of(st.none(), amounts, benefit_texts)
 dates = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31))
 

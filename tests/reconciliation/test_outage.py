@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciliation.outage import suspected_outage
+from reconciliation.reconcile import suspected_outage
 
 
 @pytest.mark.parametrize(

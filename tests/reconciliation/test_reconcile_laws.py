@@ -34,8 +34,8 @@ def test_after_the_writes_both_sides_hold_equal_content_unless_held(link_input: 
         assert any(conflict.winner is None for conflict in outcome.conflicts)
         return
     assert visible(world[Side.PERFECTQUOTE]) == visible(world[Side.BENEFITPOINT])
-    assert outcome.next_perfectquote_baseline == world[Side.PERFECTQUOTE]
-    assert outcome.next_benefitpoint_baseline == world[Side.BENEFITPOINT]
+    assert outcome.next_baselines[Side.PERFECTQUOTE] == world[Side.PERFECTQUOTE]
+    assert outcome.next_baselines[Side.BENEFITPOINT] == world[Side.BENEFITPOINT]
 
 
 @LAWS
@@ -55,7 +55,7 @@ def test_reconciling_again_decides_nothing(link_input: LinkInput) -> None:
 def test_every_conflict_keeps_both_values_and_nothing_is_dropped(link_input: LinkInput) -> None:
     outcome = reconcile(link_input)
     world = apply_writes(link_input, outcome)
-    pq_state, bp_state = link_input.perfectquote, link_input.benefitpoint
+    pq_state, bp_state = link_input.sides[Side.PERFECTQUOTE], link_input.sides[Side.BENEFITPOINT]
     base, pq, bp = (plan_to_fields(plan) for plan in (pq_state.baseline, pq_state.current, bp_state.current))
     found = {conflict.path: conflict for conflict in outcome.conflicts}
     for path in {*base, *pq, *bp}:
@@ -67,7 +67,7 @@ def test_every_conflict_keeps_both_values_and_nothing_is_dropped(link_input: Lin
             continue
         if moved_apart:
             conflict = found[path]
-            assert (conflict.perfectquote, conflict.benefitpoint) == (_none(ours), _none(theirs))
+            assert conflict.values == {Side.PERFECTQUOTE: _none(ours), Side.BENEFITPOINT: _none(theirs)}
             assert conflict.winner is link_input.settlements.get(path, link_input.source_of_truth)
             kept = _value(world[conflict.winner], path)
             assert _none(kept) != conflict.losing_value
@@ -97,7 +97,7 @@ def test_the_source_of_truth_wins_the_first_sync_of_a_merge(
     )
     outcome = reconcile(link_input)
     world = apply_writes(link_input, outcome)
-    truth = link_input.side(source).current
+    truth = link_input.sides[source].current
     assert world[Side.PERFECTQUOTE] == truth and world[Side.BENEFITPOINT] == truth
     assert all(write.side is source.other for write in outcome.writes)
     assert len(outcome.writes) == (0 if pq_plan == bp_plan else 1)
@@ -111,12 +111,12 @@ def test_no_decision_deletes_anything(link_input: LinkInput) -> None:
     outcome = reconcile(link_input)
     world = apply_writes(link_input, outcome)
     for side in Side:
-        if link_input.side(side).current is not None:
+        if link_input.sides[side].current is not None:
             assert world[side] is not None
     if outcome.action is Action.ORPHANED:
         assert outcome.writes == ()
-        assert outcome.next_perfectquote_baseline == link_input.perfectquote.baseline
-        assert outcome.next_benefitpoint_baseline == link_input.benefitpoint.baseline
+        assert outcome.next_baselines[Side.PERFECTQUOTE] == link_input.sides[Side.PERFECTQUOTE].baseline
+        assert outcome.next_baselines[Side.BENEFITPOINT] == link_input.sides[Side.BENEFITPOINT].baseline
 
 
 @LAWS
@@ -146,7 +146,7 @@ def test_with_diverged_baselines_every_change_still_reaches_both_sides_once(link
     assert again.action is Action.NOTHING and again.writes == ()
     world = apply_writes(link_input, outcome)
     for side in Side:
-        state = link_input.side(side)
+        state = link_input.sides[side]
         before, now = plan_to_fields(state.baseline), plan_to_fields(state.current)
         for path in {*before, *now}:
             if before.get(path, ABSENT) != now.get(path, ABSENT):

@@ -18,7 +18,7 @@ PQ, BP = Side.PERFECTQUOTE, Side.BENEFITPOINT
 def test_an_unchanged_link_decides_nothing() -> None:
     outcome = reconcile(link(pq=synced(BASE, BASE), bp=synced(BASE, BASE)))
     assert outcome.action is Action.NOTHING and outcome.writes == () and outcome.conflicts == ()
-    assert outcome.next_perfectquote_baseline == BASE and outcome.next_benefitpoint_baseline == BASE
+    assert outcome.next_baselines == {Side.PERFECTQUOTE: BASE, Side.BENEFITPOINT: BASE}
 
 
 def test_an_unchanged_link_is_never_diffed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,7 +54,7 @@ def test_one_side_changed_carries_its_fields_to_the_other(changed_on: Side) -> N
         FieldChange(path="benefits.deductible.individual", before=cents("500"), after=cents("750")),
         FieldChange(path="name", before="Gold PPO 500", after="Gold PPO 750"),
     )
-    assert outcome.next_perfectquote_baseline == edited == outcome.next_benefitpoint_baseline
+    assert outcome.next_baselines[Side.PERFECTQUOTE] == edited == outcome.next_baselines[Side.BENEFITPOINT]
 
 
 def test_both_changed_different_fields_merge_field_by_field() -> None:
@@ -73,7 +73,7 @@ def test_both_changed_a_field_to_the_same_value_writes_nothing() -> None:
     same = with_benefit(BASE, "copay.pcp", "30")
     outcome = reconcile(link(pq=synced(BASE, same), bp=synced(BASE, same)))
     assert outcome.action is Action.NOTHING and outcome.writes == () and outcome.conflicts == ()
-    assert outcome.next_perfectquote_baseline == same == outcome.next_benefitpoint_baseline
+    assert outcome.next_baselines[Side.PERFECTQUOTE] == same == outcome.next_baselines[Side.BENEFITPOINT]
 
 
 def test_a_benefit_removed_on_one_side_is_removed_on_the_other() -> None:
@@ -91,7 +91,7 @@ def test_a_conflict_goes_to_the_source_of_truth_and_keeps_the_losing_value(sourc
     outcome = reconcile(link(pq=synced(BASE, pq_now), bp=synced(BASE, bp_now), source_of_truth=source))
     (conflict,) = outcome.conflicts
     assert conflict.path == "benefits.copay.pcp" and conflict.winner is source
-    assert (conflict.baseline, conflict.perfectquote, conflict.benefitpoint) == (
+    assert (conflict.baseline, conflict.values[Side.PERFECTQUOTE], conflict.values[Side.BENEFITPOINT]) == (
         cents("25"),
         cents("30"),
         cents("35"),
@@ -118,8 +118,8 @@ def test_hold_for_review_holds_the_link_without_any_write() -> None:
     assert outcome.action is Action.HELD and outcome.writes == ()
     (conflict,) = outcome.conflicts
     assert conflict.winner is None
-    assert (conflict.perfectquote, conflict.benefitpoint) == (cents("30"), cents("35"))
-    assert outcome.next_perfectquote_baseline == BASE == outcome.next_benefitpoint_baseline
+    assert conflict.values == {Side.PERFECTQUOTE: cents("30"), Side.BENEFITPOINT: cents("35")}
+    assert outcome.next_baselines[Side.PERFECTQUOTE] == BASE == outcome.next_baselines[Side.BENEFITPOINT]
 
 
 @pytest.mark.parametrize("policy", list(ConflictPolicy))
@@ -157,13 +157,13 @@ def test_first_sync_of_a_merge_overwrites_the_other_side_with_the_source_of_trut
         "benefits.deductible.individual",
         "benefits.network",
     }
-    assert outcome.next_perfectquote_baseline == BASE == outcome.next_benefitpoint_baseline
+    assert outcome.next_baselines[Side.PERFECTQUOTE] == BASE == outcome.next_baselines[Side.BENEFITPOINT]
 
 
 def test_first_sync_of_equal_plans_writes_nothing_and_sets_the_baselines() -> None:
     outcome = reconcile(link(pq=SideState(known=True, current=BASE), bp=SideState(known=True, current=BASE)))
     assert outcome.action is Action.NOTHING and outcome.writes == ()
-    assert outcome.next_perfectquote_baseline == BASE == outcome.next_benefitpoint_baseline
+    assert outcome.next_baselines[Side.PERFECTQUOTE] == BASE == outcome.next_baselines[Side.BENEFITPOINT]
 
 
 @pytest.mark.parametrize("origin", [PQ, BP])
@@ -173,7 +173,7 @@ def test_first_sync_of_a_copy_creates_the_plan_on_the_other_side(origin: Side) -
     (write,) = outcome.writes
     assert write.kind is WriteKind.CREATE and write.side is origin.other and write.plan == BASE
     assert FieldChange(path="name", before=None, after="Gold PPO 500") in write.changes
-    assert outcome.next_perfectquote_baseline == BASE == outcome.next_benefitpoint_baseline
+    assert outcome.next_baselines[Side.PERFECTQUOTE] == BASE == outcome.next_baselines[Side.BENEFITPOINT]
 
 
 def test_a_created_copy_behaves_like_a_merge_with_its_origin_as_source_of_truth() -> None:
@@ -195,7 +195,7 @@ def test_a_plan_gone_on_a_side_orphans_the_link_and_deletes_nothing(choice: Choi
     outcome = reconcile(link(choice=choice, pq=states[PQ], bp=states[BP]))
     assert outcome.action is Action.ORPHANED and outcome.writes == ()
     assert gone.value in (outcome.reason or "")
-    assert outcome.next_perfectquote_baseline == BASE == outcome.next_benefitpoint_baseline
+    assert outcome.next_baselines[Side.PERFECTQUOTE] == BASE == outcome.next_baselines[Side.BENEFITPOINT]
 
 
 @pytest.mark.parametrize("choice", [Choice.SKIP, Choice.UNREVIEWED])

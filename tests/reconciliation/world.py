@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciliation.decisions import Choice, ConflictPolicy, LinkInput, Outcome, SideState, WriteKind
+from reconciliation.decisions import Choice, ConflictPolicy, LinkInput, Reconciliation, SideState, WriteKind
 from reconciliation.plan import Plan
 from reconciliation.plan_fields import BENEFIT_PREFIX, FieldValue, plan_to_fields
 from reconciliation.side import Side
@@ -22,8 +22,7 @@ def link(
     return LinkInput(
         choice=choice,
         source_of_truth=source_of_truth,
-        perfectquote=pq,
-        benefitpoint=bp,
+        sides={Side.PERFECTQUOTE: pq, Side.BENEFITPOINT: bp},
         policy=policy,
         settlements=dict(settlements or {}),
     )
@@ -33,26 +32,23 @@ def synced(baseline: Plan, current: Plan | None) -> SideState:
     return SideState(known=True, baseline=baseline, current=current)
 
 
-def apply_writes(link_input: LinkInput, outcome: Outcome) -> dict[Side, Plan | None]:
+def apply_writes(link_input: LinkInput, outcome: Reconciliation) -> dict[Side, Plan | None]:
     """What each side holds once every write is confirmed; a CREATE only where no plan was linked."""
-    world = {side: link_input.side(side).current for side in Side}
+    world = {side: link_input.sides[side].current for side in Side}
     for write in outcome.writes:
         assert write.plan is not None
-        assert (write.kind is WriteKind.CREATE) == (not link_input.side(write.side).known)
+        assert (write.kind is WriteKind.CREATE) == (not link_input.sides[write.side].known)
         world[write.side] = write.plan
     return world
 
 
-def next_input(link_input: LinkInput, outcome: Outcome) -> LinkInput:
+def next_input(link_input: LinkInput, outcome: Reconciliation) -> LinkInput:
     """The same link one sync later: the stored next baselines, and the contents the writes left."""
     world = apply_writes(link_input, outcome)
-    baselines = {
-        Side.PERFECTQUOTE: outcome.next_perfectquote_baseline,
-        Side.BENEFITPOINT: outcome.next_benefitpoint_baseline,
-    }
+    baselines = outcome.next_baselines
     states = {
         side: SideState(
-            known=link_input.side(side).known or world[side] is not None,
+            known=link_input.sides[side].known or world[side] is not None,
             baseline=baselines[side],
             current=world[side],
         )

@@ -50,7 +50,7 @@ def test_bad_launcher_arguments_name_the_argument(options: dict[str, float], pro
 
 def _cli() -> typer.Typer:
     app = typer.Typer()
-    sandbox_command.register(app)
+    app.command("sandbox")(sandbox_command.sandbox)
     app.command("noop")(lambda: None)
     return app
 

@@ -7,10 +7,8 @@ from typing import Annotated
 import typer
 
 from reconciliation.decisions import ConflictPolicy
-from reconciliation.storage import repository as repo
 from worker.cli.output import command_context, emit, table
 from worker.service import accounts
-from worker.service.plan_choices import connected_group
 
 accounts_app = typer.Typer(no_args_is_help=True, help="BenefitPoint accounts (a local cache of them).")
 groups_app = typer.Typer(no_args_is_help=True, help="PerfectQuote groups and their connections.")
@@ -29,8 +27,9 @@ def search_accounts(
     as_json: JsonOption = False,
 ) -> None:
     """BenefitPoint accounts whose name contains QUERY, or whose account number is QUERY."""
-    with command_context() as context, context.sessions() as session:
-        found = accounts.search_accounts(context, session, query, refresh=refresh)
+    with command_context() as context:
+        found = accounts.search_accounts(sessions=context.sessions, benefitpoint=context.benefitpoint,
+                                         query=query, refresh=refresh)
         data = [{"account_id": a.account_id, "name": a.name, "active": a.active} for a in found]
 
     def render() -> None:
@@ -69,15 +68,15 @@ def connect(
     as_json: JsonOption = False,
 ) -> None:
     """Connect a PerfectQuote group to a BenefitPoint account (one to one)."""
-    with command_context() as context, context.sessions() as session:
-        group = accounts.connect(
-            context, session, perfectquote_group_id=pq_group_id, benefitpoint_account_id=bp_account_id
-        )
+    with command_context() as context:
+        group = accounts.connect(sessions=context.sessions, perfectquote=context.perfectquote,
+                                 benefitpoint=context.benefitpoint, group_id=pq_group_id,
+                                 account_id=bp_account_id)
         data = {
-            "group_id": group.perfectquote_group_id,
-            "group_name": group.perfectquote_group_name,
-            "account_id": group.benefitpoint_account_id,
-            "account_name": group.benefitpoint_account_name,
+            "group_id": group.group_id,
+            "group_name": group.group_name,
+            "account_id": group.account_id,
+            "account_name": group.account_name,
         }
     emit(
         data,
@@ -97,13 +96,7 @@ def policy(
              "hold_for_review: the link waits for 'plansync settle'.")],
 ) -> None:
     """How a group's conflicts are decided (both systems changed one field to different values)."""
-    with command_context() as context, context.sessions() as session:
-        group = connected_group(session, pq_group_id)
-        repo.set_conflict_policy(session, group, conflict_policy)
+    with command_context() as context:
+        accounts.set_conflict_policy(sessions=context.sessions, group_id=pq_group_id, policy=conflict_policy)
     typer.echo(f"{pq_group_id}: conflicts are now decided by {conflict_policy.value}.")
 
-
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the plansync CLI."""
-    app.add_typer(accounts_app, name="accounts")
-    app.add_typer(groups_app, name="groups")

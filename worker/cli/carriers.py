@@ -12,9 +12,10 @@ import typer
 from sqlalchemy.orm import Session, sessionmaker
 
 from carriers.status import StatusError
-from carriers.storage.repository import NotFoundError
+from carriers.storage.repository import GroupNotConnected, NotFoundError
 from config.crosswalk import UnknownCarrier
 from config.db import make_engine, make_session_factory
+from config.migrate import upgrade_database
 from config.redaction import mask_text
 from config.settings import SettingsError, load_settings
 from connectors.errors import ConnectorError
@@ -45,6 +46,8 @@ def _wiring() -> Iterator[tuple[sessionmaker[Session], CarrierExchangeConnector]
     except SettingsError as error:
         typer.echo(f"plansync: {error}", err=True)
         raise typer.Exit(2) from None
+    if settings.database_url.startswith("sqlite"):
+        upgrade_database(settings.database_url)  # As every command does for the embedded database.
     engine = make_engine(settings.database_url)
     exchange = CarrierExchangeConnector(base_url=settings.carrier_exchange_url,
                                         api_key=settings.carrier_exchange_api_key,
@@ -59,10 +62,16 @@ def _wiring() -> Iterator[tuple[sessionmaker[Session], CarrierExchangeConnector]
 
 
 def _run(call: Callable[[sessionmaker[Session], CarrierExchangeConnector, datetime], T]) -> T:
-    """Run one operation; a refused input or an unreachable exchange is a clear one-line error."""
+    """Run one operation; a refused input or an unreachable exchange is a clear one-line error.
+
+    A group that is not connected exits 2, as bad input does across the CLI.
+    """
     with _wiring() as (factory, exchange):
         try:
             return call(factory, exchange, datetime.now(UTC))
+        except GroupNotConnected as error:
+            typer.echo(mask_text(f"plansync carriers: {error}"), err=True)
+            raise typer.Exit(2) from None
         except (StatusError, NotFoundError, UnknownCarrier, ValueError, ConnectorError) as error:
             typer.echo(mask_text(f"plansync carriers: {error}"), err=True)
             raise typer.Exit(1) from None
@@ -85,7 +94,8 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
 
 
 @carriers_app.command("configure")
-def configure_command(group: int = typer.Argument(..., help="Connected group id."),
+def configure_command(group_id: str = typer.Argument(..., metavar="GROUP_ID",
+                                                     help="Connected PerfectQuote group id, e.g. grp_001."),
                       carrier: str = typer.Argument(..., help="Carrier code, e.g. aetna."),
                       group_number: str = typer.Option(..., "--group-number"),
                       plan: str | None = typer.Option(None, "--plan"),
@@ -95,7 +105,7 @@ def configure_command(group: int = typer.Argument(..., help="Connected group id.
     """Configure an integration: it starts Pending (no charge while Pending)."""
     def call(factory: sessionmaker[Session], _exchange: CarrierExchangeConnector, now: datetime) -> Any:
         renewal = date.fromisoformat(renewal_date) if renewal_date else None
-        return service.configure(factory, group_id=group, carrier_code=carrier, group_number=group_number,
+        return service.configure(factory, group_id=group_id, carrier_code=carrier, group_number=group_number,
                                  now=now, plan_name=plan, plan_type=plan_type, renewal_date=renewal)
 
     integration = _run(call)
@@ -172,7 +182,3 @@ def diagnose_command(integration_id: int = typer.Argument(..., metavar="ID"),
     for row in rows:
         _echo(f"- {row['cause']}: {row['detail']}\n  What to do: {row['what_to_do']}")
 
-
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the plansync CLI."""
-    app.add_typer(carriers_app, name="carriers")

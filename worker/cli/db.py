@@ -55,8 +55,3 @@ def status() -> None:
     head = head_revision()
     state = "up to date" if current == head else "needs `plansync db upgrade`"
     typer.echo(f"Database {safe_url(database_url)}: revision {current or 'none'}, newest {head} ({state}).")
-
-
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the plansync CLI."""
-    app.add_typer(db_app, name="db")

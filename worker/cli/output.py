@@ -16,12 +16,12 @@ from reconciliation.link_entry import LinkMapError
 from reconciliation.plan import PlanValueError
 from reconciliation.storage.errors import StorageError
 from worker.runtime.context import SyncContext, get_context
-from worker.service.accounts import ConnectError
+from worker.service.accounts import CannotConnect
 from worker.service.group_sync import GroupNotConnected
 
 BAD_INPUT = (
     GroupNotConnected,
-    ConnectError,
+    CannotConnect,
     LinkMapError,
     StorageError,
     PlanValueError,

@@ -12,6 +12,7 @@ from reconciliation.link_entry import LinkEntry, parse_plan_ref
 from reconciliation.link_map import load_link_map
 from reconciliation.side import Side
 from worker.cli.output import cli_errors, command_context, emit, table
+from worker.runtime.jobs import plan_systems
 from worker.service import plan_choices
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
@@ -22,8 +23,10 @@ def plans(
     as_json: JsonOption = False,
 ) -> None:
     """Both systems' plans side by side, each with its choice and link state."""
-    with command_context() as context, context.sessions() as session:
-        rows = [asdict(row) for row in plan_choices.side_by_side(context, session, pq_group_id)]
+    with command_context() as context:
+        listed = plan_choices.side_by_side(sessions=context.sessions, systems=plan_systems(context),
+                                           group_id=pq_group_id)
+        rows = [asdict(row) for row in listed]
     emit(
         rows,
         as_json=as_json,
@@ -117,15 +120,16 @@ def link(
     """Choose what to sync. Plans are never matched by name: you pick every pair."""
     with cli_errors():
         entries = _entries(merge, source_of_truth, copy, skip, from_file)
-    with command_context() as context, context.sessions() as session:
-        links = plan_choices.choose(context, session, pq_group_id, entries)
+    with command_context() as context:
+        links = plan_choices.choose(sessions=context.sessions, systems=plan_systems(context),
+                                    group_id=pq_group_id, entries=entries)
         data = [
             {
                 "link_id": lk.id,
-                "choice": lk.choice,
-                "perfectquote_plan_id": lk.perfectquote_plan_id,
-                "benefitpoint_plan_id": lk.benefitpoint_plan_id,
-                "source_of_truth": lk.source_of_truth,
+                "choice": lk.choice.value,
+                "perfectquote_plan_id": lk.plan_ids[Side.PERFECTQUOTE],
+                "benefitpoint_plan_id": lk.plan_ids[Side.BENEFITPOINT],
+                "source_of_truth": None if lk.source_of_truth is None else lk.source_of_truth.value,
             }
             for lk in links
         ]
@@ -153,13 +157,7 @@ def unlink(
     link_id: Annotated[str, typer.Argument(help="The link id (see 'plansync plans').")],
 ) -> None:
     """Stop syncing a link. Nothing is deleted in either system; the plans become unreviewed."""
-    with command_context() as context, context.sessions() as session:
-        row = plan_choices.unlink(session, pq_group_id, link_id)
-        typer.echo(f"Unlinked {row.id}: {row.last_error}.")
+    with command_context() as context:
+        unlinked = plan_choices.unlink(sessions=context.sessions, group_id=pq_group_id, link_id=link_id)
+        typer.echo(f"Unlinked {unlinked.id}: {unlinked.last_error}.")
 
-
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the plansync CLI."""
-    app.command("plans")(plans)
-    app.command("link")(link)
-    app.command("unlink")(unlink)

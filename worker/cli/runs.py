@@ -9,10 +9,11 @@ import typer
 from reconciliation.side import Side
 from reconciliation.storage import repository as repo
 from worker.cli.output import command_context, emit, table
-from worker.cli.service import enqueue_sync
-from worker.runtime.actors import WorkerTiming, current_actors
+from worker.runtime.actors import current_actors
 from worker.runtime.context import SyncContext
+from worker.runtime.group_run import GroupBusy, run_group
 from worker.runtime.jobs import plan_systems
+from worker.runtime.processes import enqueue_sync
 from worker.service import overview
 from worker.service.group_sync import sync_group
 from worker.service.run_report import RunReport
@@ -52,26 +53,24 @@ def _run_here(context: SyncContext, group_id: str, *, dry_run: bool) -> RunRepor
         return sync_group(
             sessions=context.sessions,
             systems=plan_systems(context),
-            perfectquote_group_id=group_id,
+            group_id=group_id,
             trigger="dry_run" if dry_run else "manual",
             dry_run=dry_run,
         )
 
     if dry_run or context.settings.redis_url is None:
         return run()
-    lease = current_actors().runs.lease(group_id, ttl_ms=WorkerTiming().lease_ttl_ms)
-    if not lease.acquire():
+    actors = current_actors()
+    try:
+        return run_group(actors.runs, actors.sync_group, run, group_id=group_id, trigger="manual",
+                         timing=actors.timing)
+    except GroupBusy:
         typer.echo(
             f"plansync: group {group_id} is being synced by a worker right now; "
             "run again later, or drop --here to queue a run",
             err=True,
         )
-        raise typer.Exit(1)
-    try:
-        with lease.kept_alive():
-            return run()
-    finally:
-        lease.release()
+        raise typer.Exit(1) from None
 
 
 def sync(
@@ -93,7 +92,7 @@ def sync(
     with command_context() as context:
         with context.sessions() as session:
             groups = (
-                [pq_group_id] if pq_group_id else [g.perfectquote_group_id for g in repo.list_groups(session)]
+                [pq_group_id] if pq_group_id else [g.group_id for g in repo.list_groups(session)]
             )
         in_process = dry_run or here or context.settings.redis_url is None
         results: list[dict[str, Any]] = []
@@ -125,8 +124,8 @@ def _run_of(result: dict[str, Any]) -> dict[str, Any]:
 
 def status(as_json: JsonOption = False) -> None:
     """Connected groups, the last run of each, open conflicts, orphaned, failing links, unreviewed plans."""
-    with command_context() as context, context.sessions() as session:
-        data = overview.status(session)
+    with command_context() as context:
+        data = overview.status(sessions=context.sessions)
 
     def render() -> None:
         if not data["groups"]:
@@ -149,8 +148,8 @@ def changes(
     as_json: JsonOption = False,
 ) -> None:
     """The change log: when, link, direction, field, before -> after, run."""
-    with command_context() as context, context.sessions() as session:
-        rows = overview.changes(session, pq_group_id)
+    with command_context() as context:
+        rows = overview.changes(sessions=context.sessions, group_id=pq_group_id)
     emit(
         rows,
         as_json=as_json,
@@ -176,8 +175,8 @@ def conflicts(
     as_json: JsonOption = False,
 ) -> None:
     """Conflicts held for a person: both values, and the baseline they both changed from."""
-    with command_context() as context, context.sessions() as session:
-        rows = overview.conflicts(session, pq_group_id)
+    with command_context() as context:
+        rows = overview.conflicts(sessions=context.sessions, group_id=pq_group_id)
     emit(
         rows,
         as_json=as_json,
@@ -204,8 +203,8 @@ def settle(
     as_json: JsonOption = False,
 ) -> None:
     """Settle a conflict by picking a side; the next sync writes that value."""
-    with command_context() as context, context.sessions() as session:
-        data = overview.settle(session, conflict_id, side)
+    with command_context() as context:
+        data = overview.settle(sessions=context.sessions, conflict_id=conflict_id, side=side)
     emit(
         data,
         as_json=as_json,
@@ -214,8 +213,3 @@ def settle(
         ),
     )
 
-
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the plansync CLI."""
-    for command in (sync, status, changes, conflicts, settle):
-        app.command(command.__name__)(command)

@@ -56,8 +56,3 @@ def sandbox(
         typer.echo("Stopping the sandboxes.")
     finally:
         sandboxes.stop()
-
-
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the plansync CLI."""
-    app.command("sandbox")(sandbox)

@@ -1,113 +1,35 @@
-"""CLI commands: the worker and clock processes, and `enqueue_sync` for the sync command."""
+"""CLI commands: the worker and clock processes."""
 
 from __future__ import annotations
 
-import threading
-import time
-from datetime import UTC, datetime
-from typing import Any
-
-import dramatiq
 import typer
-from apscheduler.schedulers.background import BackgroundScheduler
-from dramatiq.brokers.stub import StubBroker
 from dramatiq.cli import main as dramatiq_main
 from dramatiq.cli import make_argument_parser
 
-from config.logging import get_logger
 from config.settings import load_settings
-from worker.runtime.actors import Actors, current_actors
-from worker.runtime.clock import Clock
-
-log = get_logger(__name__)
-POLL_INTERVAL_S = 0.2
+from worker.runtime.actors import current_actors
+from worker.runtime.processes import make_clock, run_embedded
 
 
-def enqueue_sync(pq_group_id: str, *, trigger: str = "manual", wait_s: float | None = None,
-                 actors: Actors | None = None) -> dict[str, Any] | None:
-    """Enqueue a sync of one group; with `wait_s`, wait for the run that covers it and return its outcome.
-
-    The outcome holds status ("finished" or "failed"), group_id, trigger, message_id (of the covering run)
-    and summary or error; None when `wait_s` is None or runs out first.
-    """
-    if not pq_group_id.strip():
-        raise ValueError("enqueue_sync: the PerfectQuote group id is empty")
-    actors = actors or current_actors()
-    message = actors.sync_group.send(pq_group_id, trigger)
-    log.info("worker.sync.enqueued", group_id=pq_group_id, trigger=trigger, message_id=message.message_id)
-    if wait_s is None:
-        return None
-    broker = actors.sync_group.broker
-    # The in-process broker has no worker elsewhere: serve the queue here while waiting.
-    worker = None
-    if isinstance(broker, StubBroker):
-        worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)
-        worker.start()
-    try:
-        return _wait_for_outcome(actors, message.message_id, wait_s=wait_s)
-    finally:
-        if worker is not None:
-            worker.stop()
+def worker(
+    processes: int = typer.Option(2, "--processes", min=1, help="Worker processes."),
+    threads: int = typer.Option(4, "--threads", min=1, help="Worker threads per process."),
+) -> None:
+    """Run the worker: syncs and carrier checks from the queues (embedded: also the clock)."""
+    settings = load_settings()
+    if settings.redis_url is None:
+        run_embedded(threads=threads)
+        return
+    args = make_argument_parser().parse_args(
+        ["worker.runtime.actors:setup", "--processes", str(processes), "--threads", str(threads)])
+    raise SystemExit(dramatiq_main(args))
 
 
-def _wait_for_outcome(actors: Actors, message_id: str, *, wait_s: float) -> dict[str, Any] | None:
-    deadline = time.monotonic() + wait_s
-    while True:
-        outcome = actors.runs.outcome(message_id)
-        if outcome is not None or time.monotonic() >= deadline:
-            return outcome
-        time.sleep(POLL_INTERVAL_S)
-
-
-def make_clock(actors: Actors) -> Clock:
-    """The production clock: each cycle name maps to the actor it enqueues."""
-    senders = {"hourly": actors.hourly_cycle, "daily": actors.daily_full, "carrier": actors.carrier_cycle}
-    return Clock(actors.runs.client, namespace=actors.runs.namespace,
-                 enqueue=lambda name, slot: senders[name].send(slot))
-
-
-def run_embedded(*, threads: int) -> None:
-    """No REDIS_URL: one process runs the clock and the actors on the in-process broker."""
-    actors = current_actors()
-    worker = dramatiq.Worker(dramatiq.get_broker(), worker_threads=threads)
-    worker.start()
-    clock = make_clock(actors)
-    clock.catch_up(now=datetime.now(UTC))
-    scheduler = clock.scheduler(BackgroundScheduler)
-    scheduler.start()
-    log.info("worker.embedded.started", threads=threads)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        scheduler.shutdown(wait=False)
-        worker.stop()
-
-
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the plansync CLI."""
-
-    @app.command("worker")
-    def worker_command(
-        processes: int = typer.Option(2, "--processes", min=1, help="Worker processes."),
-        threads: int = typer.Option(4, "--threads", min=1, help="Worker threads per process."),
-    ) -> None:
-        """Run the worker: syncs and carrier checks from the queues (embedded: also the clock)."""
-        settings = load_settings()
-        if settings.redis_url is None:
-            run_embedded(threads=threads)
-            return
-        args = make_argument_parser().parse_args(
-            ["worker.runtime.actors:setup", "--processes", str(processes), "--threads", str(threads)])
-        raise SystemExit(dramatiq_main(args))
-
-    @app.command("clock")
-    def clock_command() -> None:
-        """Run the clock: enqueue the hourly sync, the daily full reconcile and the carrier cycle."""
-        settings = load_settings()
-        if settings.redis_url is None:
-            typer.echo("plansync clock: no REDIS_URL; in embedded mode `plansync worker` runs the clock",
-                       err=True)
-            raise SystemExit(2)
-        make_clock(current_actors()).run()
+def clock() -> None:
+    """Run the clock: enqueue the hourly sync, the daily full reconcile and the carrier cycle."""
+    settings = load_settings()
+    if settings.redis_url is None:
+        typer.echo("plansync clock: no REDIS_URL; in embedded mode `plansync worker` runs the clock",
+                   err=True)
+        raise SystemExit(2)
+    make_clock(current_actors()).run()

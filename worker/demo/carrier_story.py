@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from carriers.enrollment import TransmissionState
 from carriers.messages import MessageFlag, Severity
 from carriers.schedule import next_sync_after
 from carriers.status import Integration, Status
-from carriers.storage.repository import CarrierRepository
-from reconciliation.storage import repository as repo
+from carriers.storage import repository as carrier_repo
 from worker.demo.cast import GROUP_ID, Cast
 from worker.demo.people import read_plan
 from worker.service import carriers as service
@@ -21,7 +21,7 @@ CORRECTED_SSN = "123-45-6789"
 
 def _integration(cast: Cast, integration_id: int) -> Integration:
     with cast.world.context.sessions() as session:
-        return CarrierRepository(session).get(integration_id)
+        return carrier_repo.get_integration(session, integration_id)
 
 
 def _carrier_cycle(cast: Cast) -> None:
@@ -47,10 +47,7 @@ def pending_to_active(cast: Cast) -> int:
     say, context = cast.say, cast.world.context
     say.chapter("Carrier integration: configure it, watch it go from Pending to Active")
     ppo = read_plan(cast.perfectquote, cast.plans["ppo_pq"])
-    with context.sessions() as session:
-        group = repo.get_group_by_pq_id(session, GROUP_ID)
-        group_id = group.id if group else 0
-    integration = service.configure(context.sessions, group_id=group_id, carrier_code=ppo.carrier,
+    integration = service.configure(context.sessions, group_id=GROUP_ID, carrier_code=ppo.carrier,
                                     group_number=ppo.group_number, now=datetime.now(UTC), plan_name=ppo.name,
                                     plan_type=ppo.coverage.value)
     integration_id = integration.id or 0
@@ -74,9 +71,9 @@ def transmission_and_message(cast: Cast, integration_id: int) -> None:
     say, context = cast.say, cast.world.context
     say.chapter("Enrollment changes go to the carrier on its schedule; the carrier answers")
     with context.sessions() as session:
-        sent = [row for row in CarrierRepository(session).transmissions(integration_id)
-                if row.state == "sent"]
-    changes = sum(row.change_count for row in sent)
+        sent = [transmission for transmission in carrier_repo.find_transmissions(session, integration_id)
+                if transmission.state is TransmissionState.SENT]
+    changes = sum(transmission.change_count for transmission in sent)
     say.check(bool(sent), ok=f"transmission sent with {changes} enrollment changes",
               problem="no transmission was sent once the integration was Active")
     window = _to_next_window(cast, _integration(cast, integration_id))

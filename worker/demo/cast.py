@@ -31,7 +31,7 @@ class Cast:
         """Print every run that finished since the last call, with the fields it wrote."""
         with self.world.context.sessions() as session:
             for run in facts.runs_after(session, self.last_run_id):
-                self.say.run(run, changes=repo.changes_for_run(session, run))
+                self.say.run(run, changes=repo.changes_for_run(session, run.id))
                 self.last_run_id = run.id
 
     def hour_passes(self) -> None:

@@ -8,17 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from carriers.storage.repository import CarrierRepository
+from carriers.storage import repository as carrier_repo
+from reconciliation.records import Conflict, Run
 from reconciliation.storage import repository as repo
-from reconciliation.storage.tables import Conflict, SyncRun
 
 RUNS_LOOKED_AT = 500
 
 
-def runs_after(session: Session, run_id: int) -> list[SyncRun]:
+def runs_after(session: Session, run_id: int) -> list[Run]:
     """Finished runs with an id above `run_id`, oldest first."""
     recent = repo.recent_runs(session, limit=RUNS_LOOKED_AT)
     return sorted((run for run in recent if run.id > run_id and run.finished_at is not None),
@@ -26,8 +25,8 @@ def runs_after(session: Session, run_id: int) -> list[SyncRun]:
 
 
 def conflicts_of_run(session: Session, run_id: int) -> list[Conflict]:
-    # The repository lists open conflicts only; a conflict the source of truth settled is "applied".
-    return list(session.scalars(select(Conflict).where(Conflict.run_id == run_id).order_by(Conflict.id)))
+    """Every conflict the run recorded: held ones, and those the source of truth decided ("applied")."""
+    return repo.conflicts_of_run(session, run_id)
 
 
 def logged_events(log_path: Path, event: str) -> list[dict[str, Any]]:
@@ -60,15 +59,14 @@ class Summary:
 
 def summary(session: Session, *, log_path: Path) -> Summary:
     runs = repo.recent_runs(session, limit=RUNS_LOOKED_AT)
-    carriers = CarrierRepository(session)
-    integrations = carriers.all()
-    messages = carriers.messages()
-    sent = [row for i in integrations if i.id is not None for row in carriers.transmissions(i.id)
-            if row.state == "sent"]
+    integrations = carrier_repo.all_integrations(session)
+    messages = carrier_repo.find_messages(session)
+    sent = [row for i in integrations if i.id is not None
+            for row in carrier_repo.find_transmissions(session, i.id) if row.state == "sent"]
     return Summary(
-        runs=dict(Counter(run.outcome for run in runs)),
-        writes=sum(len(repo.changes_for_run(session, run)) for run in runs),
-        conflicts=sum(run.conflict_count for run in runs),
+        runs=dict(Counter(run.outcome.value for run in runs)),
+        writes=sum(len(repo.changes_for_run(session, run.id)) for run in runs),
+        conflicts=sum(run.counts.conflicts for run in runs),
         retries=len(logged_events(log_path, "http.retry")),
         integrations={i.carrier_name: i.status.value for i in integrations},
         transmissions=len(sent),

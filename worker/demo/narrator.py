@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from reconciliation.storage.tables import ChangeLogEntry, SyncRun
+from reconciliation.records import Change, Run
 
 CHANGES_SHOWN = 4
 VALUE_WIDTH = 40
@@ -55,15 +55,16 @@ class Narrator:
         for row in cells:
             self._write("     " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
-    def run(self, run: SyncRun, *, changes: Sequence[ChangeLogEntry]) -> None:
+    def run(self, run: Run, *, changes: Sequence[Change]) -> None:
         """One finished sync run, read back from the runs table, with the first fields it wrote."""
-        counts = (f"read {run.read_count}, created {run.created_count}, updated {run.updated_count}, "
-                  f"conflicts {run.conflict_count}, errors {run.error_count}")
+        done = run.counts
+        counts = (f"read {done.read}, created {done.created}, updated {done.updated}, "
+                  f"conflicts {done.conflicts}, errors {done.errors}")
         error = f" ({run.error})" if run.error else ""
-        self.say(f"sync run #{run.id} [{run.trigger}] {run.outcome}: {counts}{error}")
+        self.say(f"sync run #{run.id} [{run.trigger}] {run.outcome.value}: {counts}{error}")
         for change in changes[:CHANGES_SHOWN]:
             before, after = _short(change.before), _short(change.after)
-            self.say(f"  {change.direction} {change.field_path}: {before} -> {after}")
+            self.say(f"  {change.direction.value} {change.path}: {before} -> {after}")
         hidden = len(changes) - CHANGES_SHOWN
         if hidden > 0:
             self.say(f"  ... and {hidden} more fields ('plansync changes grp_001' lists them all)")

@@ -9,6 +9,7 @@ from reconciliation.side import Side
 from worker.demo import facts
 from worker.demo.cast import GROUP_ID, Cast
 from worker.demo.people import edit_benefit, edit_plan, read_plan
+from worker.runtime.jobs import plan_systems
 from worker.service import accounts, plan_choices
 
 ACCOUNT_NAME = "Acme Widgets"
@@ -20,37 +21,37 @@ FAULT_ERROR_RATE = 0.15
 def find_and_connect(cast: Cast) -> None:
     context, say = cast.world.context, cast.say
     say.chapter(f"Connect a group: find the BenefitPoint account of {ACCOUNT_NAME}")
-    with context.sessions() as session:
-        by_name = accounts.search_accounts(context, session, "acme")
-        say.say(f"search 'acme': {', '.join(f'{a.name} (#{a.account_id})' for a in by_name)}")
-        account = by_name[0]
-        by_number = accounts.search_accounts(context, session, account.account_id)
-        say.say(f"search '{account.account_id}': {', '.join(a.name for a in by_number)}")
-        accounts.connect(context, session, perfectquote_group_id=GROUP_ID,
-                         benefitpoint_account_id=account.account_id)
+    cache = {"sessions": context.sessions, "benefitpoint": context.benefitpoint}
+    by_name = accounts.search_accounts(**cache, query="acme")
+    say.say(f"search 'acme': {', '.join(f'{a.name} (#{a.account_id})' for a in by_name)}")
+    account = by_name[0]
+    by_number = accounts.search_accounts(**cache, query=account.account_id)
+    say.say(f"search '{account.account_id}': {', '.join(a.name for a in by_number)}")
+    accounts.connect(sessions=context.sessions, perfectquote=context.perfectquote,
+                     benefitpoint=context.benefitpoint, group_id=GROUP_ID, account_id=account.account_id)
     say.say(f"connected PerfectQuote group {GROUP_ID} to BenefitPoint account #{account.account_id}")
 
 
 def choose_plans(cast: Cast) -> None:
     context, say = cast.world.context, cast.say
     say.chapter("Choose plans to sync: both systems' plans side by side")
-    with context.sessions() as session:
-        rows = plan_choices.side_by_side(context, session, GROUP_ID)
-        say.table([(r.side, r.plan_id, r.name, r.coverage, r.carrier) for r in rows],
-                  headers=("system", "plan", "name", "coverage", "carrier"))
-        pq = {r.name or "": r.plan_id for r in rows if r.side == Side.PERFECTQUOTE.value}
-        bp = {r.coverage or "": r.plan_id for r in rows if r.side == Side.BENEFITPOINT.value}
-        # The person choosing reads the names; plansync itself never pairs plans by name.
-        cast.plans = {"ppo_pq": next(i for n, i in pq.items() if n.startswith("Gold PPO")),
-                      "ppo_bp": bp["medical"], "hdhp": pq["Bronze HDHP 5000"], "vision": bp["vision"],
-                      "life": pq["Basic Life 50k"]}
-        plans = cast.plans
-        plan_choices.choose(context, session, GROUP_ID, [
-            LinkEntry.merge(plans["ppo_pq"], plans["ppo_bp"], source_of_truth=Side.PERFECTQUOTE),
-            LinkEntry.copy(Side.PERFECTQUOTE, plans["hdhp"]),
-            LinkEntry.copy(Side.BENEFITPOINT, plans["vision"]),
-            LinkEntry.skip(Side.PERFECTQUOTE, plans["life"]),
-        ])
+    chooser = {"sessions": context.sessions, "systems": plan_systems(context), "group_id": GROUP_ID}
+    rows = plan_choices.side_by_side(**chooser)
+    say.table([(r.side, r.plan_id, r.name, r.coverage, r.carrier) for r in rows],
+              headers=("system", "plan", "name", "coverage", "carrier"))
+    pq = {r.name or "": r.plan_id for r in rows if r.side == Side.PERFECTQUOTE.value}
+    bp = {r.coverage or "": r.plan_id for r in rows if r.side == Side.BENEFITPOINT.value}
+    # The person choosing reads the names; plansync itself never pairs plans by name.
+    cast.plans = {"ppo_pq": next(i for n, i in pq.items() if n.startswith("Gold PPO")),
+                  "ppo_bp": bp["medical"], "hdhp": pq["Bronze HDHP 5000"], "vision": bp["vision"],
+                  "life": pq["Basic Life 50k"]}
+    plans = cast.plans
+    plan_choices.choose(**chooser, entries=[
+        LinkEntry.merge(plans["ppo_pq"], plans["ppo_bp"], source_of_truth=Side.PERFECTQUOTE),
+        LinkEntry.copy(Side.PERFECTQUOTE, plans["hdhp"]),
+        LinkEntry.copy(Side.BENEFITPOINT, plans["vision"]),
+        LinkEntry.skip(Side.PERFECTQUOTE, plans["life"]),
+    ])
     say.say(f"merge pq:{plans['ppo_pq']} with bp:{plans['ppo_bp']} (the PPO); PerfectQuote is the "
             "source of truth")
     say.say(f"copy pq:{plans['hdhp']} (the HDHP) to BenefitPoint and bp:{plans['vision']} (vision) "
@@ -98,9 +99,11 @@ def same_field_conflict(cast: Cast) -> None:
     with cast.world.context.sessions() as session:
         found = facts.conflicts_of_run(session, cast.last_run_id)
         for conflict in found:
-            say.say(f"conflict on {conflict.field_path}: was {conflict.baseline_value}, now PerfectQuote "
-                    f"{conflict.perfectquote_value} and BenefitPoint {conflict.benefitpoint_value}")
-            outcome = f"{SYSTEM_NAMES[conflict.winner]} wins" if conflict.winner else "held for a person"
+            values = conflict.values
+            say.say(f"conflict on {conflict.path}: was {conflict.baseline}, now PerfectQuote "
+                    f"{values[Side.PERFECTQUOTE]} and BenefitPoint {values[Side.BENEFITPOINT]}")
+            winner = conflict.winner
+            outcome = f"{SYSTEM_NAMES[winner.value]} wins" if winner else "held for a person"
             say.say(f"the link's policy decides: {outcome}; the conflict row keeps both values")
     say.check(bool(found), ok="the conflict is recorded with both values",
               problem="no conflict was recorded for the same-field edit")
@@ -130,10 +133,9 @@ def fault_survived(cast: Cast) -> None:
 def _linked_plan_id(cast: Cast, side: Side, plan_id: str) -> str:
     context = cast.world.context
     with context.sessions() as session:
-        group = plan_choices.connected_group(session, GROUP_ID)
-        for link in plan_choices.active_links(session, group):
-            if link.plan_id(side) == plan_id:
-                return link.plan_id(side.other) or ""
+        for link in plan_choices.active_links(session, GROUP_ID):
+            if link.plan_ids[side] == plan_id:
+                return link.plan_ids[side.other] or ""
     raise LookupError(f"{side.short}:{plan_id} is not linked")
 
 

@@ -17,10 +17,11 @@ from config.logging import configure_logging
 from config.migrate import upgrade_database
 from config.settings import Settings, load_settings
 from connectors.sandbox.launcher import Sandboxes, start_sandboxes
-from worker.cli.service import make_clock
-from worker.runtime.actors import CYCLE_QUEUE, SYNC_QUEUE, Actors, WorkerTiming, declare_actors
+from worker.runtime.actors import CYCLE_QUEUE, SYNC_QUEUE, Actors, declare_actors
 from worker.runtime.clock import DEFAULT_CYCLES, Clock
 from worker.runtime.context import SyncContext, build_context, set_context
+from worker.runtime.group_run import WorkerTiming
+from worker.runtime.processes import make_clock
 
 DATABASE_NAME = "plansync-demo.db"
 LOG_NAME = "plansync-demo.log"

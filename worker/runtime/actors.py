@@ -1,4 +1,4 @@
-"""The Dramatiq actors, declared against a given broker; each one calls `worker.runtime.jobs`."""
+"""The Dramatiq actors on a given broker; bodies call `jobs`, a group's sync through `group_run.run_group`."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from typing import Any
 
 import dramatiq
 import redis
+import structlog
 from dramatiq.middleware import CurrentMessage
 
 from config.broker import broker_redis, make_broker
 from config.logging import configure_logging, get_logger
 from config.settings import Settings, load_settings
 from worker.runtime import jobs
-from worker.runtime.coalesce import GroupRuns, run_sync_group
+from worker.runtime.coalesce import GroupRuns
+from worker.runtime.group_run import WorkerTiming, run_group
 
 log = get_logger(__name__)
 
@@ -23,24 +25,9 @@ CYCLE_PERIODS_MS = {"hourly": 3_600_000, "daily": 86_400_000, "carrier": 15 * 60
 CYCLE_DONE_TTL_S = 7 * 24 * 3600
 
 
-@dataclass(frozen=True, kw_only=True)
-class WorkerTiming:
-    """Time limits and retry bounds; the lease outlives the time limit so a live run never loses it."""
-
-    sync_time_limit_ms: int = 30 * 60_000
-    lease_margin_ms: int = 5 * 60_000
-    recheck_margin_ms: int = 1_000
-    cycle_time_limit_ms: int = 10 * 60_000
-    max_retries: int = 5
-
-    @property
-    def lease_ttl_ms(self) -> int:
-        return self.sync_time_limit_ms + self.lease_margin_ms
-
-
 @dataclass(frozen=True)
 class Actors:
-    """The declared actors (send messages through these) and the group-run bookkeeping."""
+    """The declared actors (send messages through these), the group-run bookkeeping and the timing."""
 
     sync_group: dramatiq.Actor
     hourly_cycle: dramatiq.Actor
@@ -48,6 +35,7 @@ class Actors:
     refresh_accounts: dramatiq.Actor
     carrier_cycle: dramatiq.Actor
     runs: GroupRuns
+    timing: WorkerTiming
 
 
 def current_message_id() -> str:
@@ -83,11 +71,14 @@ def declare_actors(broker: dramatiq.Broker, *, client: redis.Redis, namespace: s
 
     @dramatiq.actor(broker=broker, actor_name="sync_group", queue_name=SYNC_QUEUE,
                     time_limit=timing.sync_time_limit_ms, max_retries=timing.max_retries)
-    def sync_group(pq_group_id: str, trigger: str, pending_token: str | None = None,
+    def sync_group(group_id: str, trigger: str, pending_token: str | None = None,
                    plan_refs: list[list[str]] | None = None) -> None:
-        run_sync_group(runs, sync_group, group_id=pq_group_id, trigger=trigger,
-                       message_id=current_message_id(), pending_token=pending_token, timing=timing,
-                       plan_refs=plan_refs)
+        # Bound for the whole message (the log-context middleware clears them), its last line included.
+        structlog.contextvars.bind_contextvars(group_id=group_id, trigger=trigger)
+        run_group(runs, sync_group,
+                  lambda: jobs.sync_and_summarize(group_id=group_id, trigger=trigger, plan_refs=plan_refs),
+                  group_id=group_id, trigger=trigger, timing=timing, message_id=current_message_id(),
+                  pending_token=pending_token)
 
     def cycle_actor(cycle: str, actor_name: str) -> dramatiq.Actor:
         def body(slot: str) -> None:
@@ -121,7 +112,7 @@ def declare_actors(broker: dramatiq.Broker, *, client: redis.Redis, namespace: s
 
     return Actors(sync_group=sync_group, hourly_cycle=cycle_actor("hourly", "hourly_cycle"),
                   daily_full=cycle_actor("daily", "daily_full"), refresh_accounts=refresh_accounts,
-                  carrier_cycle=carrier_cycle, runs=runs)
+                  carrier_cycle=carrier_cycle, runs=runs, timing=timing)
 
 
 _declared: dict[str, Actors] = {}

@@ -1,24 +1,15 @@
-"""Per-group run bookkeeping in Redis: the pending trigger, who waits on a run, and run outcomes."""
+"""Per-group run bookkeeping in Redis: the lease, the pending trigger, who waits on a run, run outcomes."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import dramatiq
 import redis
-import structlog
 
-from config.logging import get_logger
-from worker.runtime import jobs
 from worker.runtime.lease import Lease
-
-if TYPE_CHECKING:
-    from worker.runtime.actors import WorkerTiming
-
-log = get_logger(__name__)
 
 KEY_TTL_S = 24 * 3600
 
@@ -90,59 +81,3 @@ class GroupRuns:
         raw = self.client.get(self._key("outcome", message_id))
         return None if raw is None else json.loads(raw)
 
-
-def run_sync_group(runs: GroupRuns, actor: dramatiq.Actor, *, group_id: str, trigger: str, message_id: str,
-                   pending_token: str | None, timing: WorkerTiming,
-                   plan_refs: list[list[str]] | None = None) -> None:
-    """The sync_group actor's body: run under the group's lease, or leave the trigger pending.
-
-    A trigger left pending is answered by a follow-up run of the whole group, whatever plans it named.
-    """
-    # Bound to the context (cleared by the log-context middleware) so the sync's own lines carry them too.
-    structlog.contextvars.bind_contextvars(group_id=group_id, trigger=trigger)
-    previous = runs.outcome(message_id)
-    if previous is not None and previous.get("status") == "finished":
-        log.info("worker.message.duplicate", covered_by=previous.get("message_id"))
-        return
-    if pending_token is not None and runs.pending_token(group_id) != pending_token:
-        log.info("worker.trigger.satisfied")
-        return
-    lease = runs.lease(group_id, ttl_ms=timing.lease_ttl_ms)
-    if not lease.acquire():
-        remaining_ms = lease.remaining_ms()
-        log.info("worker.lease.busy", remaining_ms=remaining_ms)
-        token = pending_token or runs.mark_pending(group_id, waiter=message_id)
-        log.info("worker.trigger.coalesced", recheck=token is not None)
-        if token is not None:
-            # Safety net for an owner that died: look again once its lease must have expired.
-            delay_ms = remaining_ms + timing.recheck_margin_ms
-            actor.send_with_options(args=(group_id, "coalesced", token), delay=delay_ms)
-            log.info("worker.trigger.recheck", delay_ms=delay_ms)
-        return
-    _run_leased(runs, actor, lease, group_id=group_id, trigger=trigger, message_id=message_id,
-                plan_refs=plan_refs)
-
-
-def _run_leased(runs: GroupRuns, actor: dramatiq.Actor, lease: Lease, *, group_id: str, trigger: str,
-                message_id: str, plan_refs: list[list[str]] | None) -> None:
-    outcome: dict[str, Any] = {"group_id": group_id, "trigger": trigger, "message_id": message_id}
-    covered = [message_id]
-    try:
-        covered += runs.claim(group_id)
-        log.info("worker.lease.acquired", covers=len(covered), ttl_ms=lease.ttl_ms)
-        with lease.kept_alive():
-            summary = jobs.sync_group(perfectquote_group_id=group_id, trigger=trigger,
-                                          plan_refs=plan_refs)
-        runs.record_outcome(covered, {**outcome, "status": "finished", "summary": summary})
-    except Exception as error:
-        runs.record_outcome(covered, {**outcome, "status": "failed",
-                                      "error": f"{type(error).__name__}: {error}"})
-        raise
-    finally:
-        if lease.release():
-            log.info("worker.lease.released")
-        else:
-            log.error("worker.lease.lost", key=lease.key)
-        if runs.take_pending(group_id):
-            actor.send(group_id, "coalesced")
-            log.info("worker.trigger.follow_up")

@@ -51,6 +51,7 @@ def build_context(settings: Settings) -> SyncContext:
             token=settings.perfectquote_token,
             timeout_s=settings.http_timeout_s,
             retry=retry,
+            max_response_bytes=settings.http_max_response_bytes,
         ),
         benefitpoint=BenefitPointConnector(
             base_url=settings.benefitpoint_url,
@@ -60,12 +61,14 @@ def build_context(settings: Settings) -> SyncContext:
             rates_writable=settings.benefitpoint_rates_writable,
             timeout_s=settings.http_timeout_s,
             retry=retry,
+            max_response_bytes=settings.http_max_response_bytes,
         ),
         exchange=CarrierExchangeConnector(
             base_url=settings.carrier_exchange_url,
             api_key=settings.carrier_exchange_api_key,
             timeout_s=settings.http_timeout_s,
             retry=retry,
+            max_response_bytes=settings.http_max_response_bytes,
         ),
     )
 

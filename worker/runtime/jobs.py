@@ -10,11 +10,11 @@ from typing import Any
 from config.logging import get_logger
 from connectors.ports import PlanSystem
 from reconciliation.side import Side
+from reconciliation.states import RunOutcome
 from reconciliation.storage import repository as repo
 from worker.runtime.context import SyncContext, get_context
 from worker.service import accounts, group_sync
 from worker.service.carrier_jobs import run_carrier_cycle
-from worker.service.run_report import Outcome
 
 # BenefitPoint's watermark is a timestamp: reading a little before it costs a few re-synced
 # groups (cheap when nothing changed) and never misses a change committed around the boundary.
@@ -40,20 +40,24 @@ def plan_systems(context: SyncContext) -> Mapping[Side, PlanSystem]:
     return {Side.PERFECTQUOTE: context.perfectquote, Side.BENEFITPOINT: context.benefitpoint}
 
 
-def sync_group(
-    *, perfectquote_group_id: str, trigger: str, plan_refs: list[list[str]] | None = None
+def sync_and_summarize(
+    *, group_id: str, trigger: str, plan_refs: list[list[str]] | None = None
 ) -> dict[str, Any]:
-    """Sync one connected group now (only the links to `plan_refs` when given); return its run summary."""
+    """A worker's sync of one group with this process's context (only the links to `plan_refs` when given).
+
+    Returns the run's summary for the outcome record (its writes left out); a run that failed as a whole
+    raises RunFailed, so that Dramatiq retries the message.
+    """
     context = get_context()
     report = group_sync.sync_group(
         sessions=context.sessions,
         systems=plan_systems(context),
-        perfectquote_group_id=perfectquote_group_id,
+        group_id=group_id,
         trigger=trigger,
         plan_refs=None if plan_refs is None else [(Side(side), plan_id) for side, plan_id in plan_refs],
     )
-    if report.outcome is Outcome.FAILED:
-        raise RunFailed(f"group {perfectquote_group_id}: {report.error}")
+    if report.outcome is RunOutcome.FAILED:
+        raise RunFailed(f"group {group_id}: {report.error}")
     summary = report.as_dict()
     summary.pop("writes")
     return summary
@@ -93,7 +97,7 @@ def hourly_cycle() -> CyclePlan:
     )
 
     def confirm() -> None:
-        with context.sessions() as session:
+        with context.sessions.begin() as session:
             for side, page in pages.items():
                 repo.set_watermark(session, side.value, page.watermark)
 
@@ -103,14 +107,13 @@ def hourly_cycle() -> CyclePlan:
 def daily_full() -> CyclePlan:
     """Every connected group, to catch anything a feed missed."""
     with get_context().sessions() as session:
-        return CyclePlan(group_ids=[group.perfectquote_group_id for group in repo.list_groups(session)])
+        return CyclePlan(group_ids=[group.group_id for group in repo.list_groups(session)])
 
 
 def refresh_accounts() -> int:
     """Refresh the cached BenefitPoint account list; return how many accounts it now holds."""
     context = get_context()
-    with context.sessions() as session:
-        return accounts.refresh_accounts(context, session)
+    return accounts.refresh_accounts(sessions=context.sessions, benefitpoint=context.benefitpoint)
 
 
 def carrier_cycle() -> dict[str, Any]:

@@ -12,18 +12,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.logging import get_logger
 from connectors.errors import BadResponse, ConnectorError
 from connectors.ports import PlanSystem, RemotePlan
-from reconciliation.decisions import Choice, ConflictPolicy
+from reconciliation.decisions import Choice
 from reconciliation.link_entry import PlanRef
-from reconciliation.outage import suspected_outage
 from reconciliation.plan import PlanValueError
+from reconciliation.reconcile import suspected_outage
+from reconciliation.records import Group, Link, Run
 from reconciliation.side import Side
+from reconciliation.states import LinkState, RunOutcome
 from reconciliation.storage import repository as repo
-from reconciliation.storage.tables import GroupConnection, PlanLink
 from worker.service.link_baselines import LinkProblem
 from worker.service.link_sync import LinkJob, sync_link
-from worker.service.run_report import Outcome, RunReport
+from worker.service.run_report import RunReport
 
-SYNCED_CHOICES = frozenset({Choice.COPY.value, Choice.MERGE.value})
+SYNCED_CHOICES = frozenset({Choice.COPY, Choice.MERGE})
 log = get_logger(__name__)
 
 
@@ -35,7 +36,7 @@ def sync_group(
     *,
     sessions: sessionmaker[Session],
     systems: Mapping[Side, PlanSystem],
-    perfectquote_group_id: str,
+    group_id: str,
     trigger: str,
     dry_run: bool = False,
     plan_refs: Collection[PlanRef] | None = None,
@@ -45,24 +46,28 @@ def sync_group(
     With `plan_refs` (the plans a change feed named), only the links to those plans are read and
     reconciled, so an hourly cycle costs what changed, not what exists.
     A dry run reads, reconciles and reports the writes it would make, and writes nothing anywhere.
+    One session serves the run; the run row, each link's recovery points and the run's end are
+    commits of their own (`link_sync`), so a crash leaves every link as before or as after.
     """
     with sessions() as session:
-        group = repo.get_group_by_pq_id(session, perfectquote_group_id)
+        group = repo.find_group(session, group_id)
         if group is None:
             raise GroupNotConnected(
-                f"PerfectQuote group {perfectquote_group_id!r} is not connected; "
-                "connect it with 'plansync groups connect'"
+                f"PerfectQuote group {group_id!r} is not connected; connect it with 'plansync groups connect'"
             )
-        run = None if dry_run else repo.start_run(session, trigger=trigger, group=group)
+        run = None
+        if not dry_run:
+            run = repo.start_run(session, trigger=trigger, group_id=group_id)
+            session.commit()  # a run in `running` is seen even if this process dies
         report = RunReport(
             run_id=str(run.id) if run else None,
-            perfectquote_group_id=perfectquote_group_id,
+            group_id=group_id,
             trigger=trigger,
             dry_run=dry_run,
             started_at=datetime.now(UTC),
         )
         with structlog.contextvars.bound_contextvars(
-            run_id=report.run_id, group_id=perfectquote_group_id, trigger=trigger
+            run_id=report.run_id, group_id=group_id, trigger=trigger
         ):
             log.info("sync.started", dry_run=dry_run)
             _run(session, group, systems, run, report, plan_refs=plan_refs)
@@ -70,73 +75,71 @@ def sync_group(
             if run is not None:
                 repo.finish_run(
                     session,
-                    run,
-                    outcome=repo.RunOutcome(report.outcome.value),
+                    run.id,
+                    outcome=report.outcome,
                     counts=report.counts,
                     error=report.error,
                     unreviewed=report.unreviewed,
                 )
+                session.commit()
             log.info("sync.finished", outcome=report.outcome.value, **asdict(report.counts))
     return report
 
 
 def _run(
     session: Session,
-    group: GroupConnection,
+    group: Group,
     systems: Mapping[Side, PlanSystem],
-    run: repo.SyncRun | None,
+    run: Run | None,
     report: RunReport,
     *,
     plan_refs: Collection[PlanRef] | None,
 ) -> None:
-    containers = {
-        Side.PERFECTQUOTE: group.perfectquote_group_id,
-        Side.BENEFITPOINT: group.benefitpoint_account_id,
-    }
+    stored_links = repo.links_for_group(session, group.group_id)
     group_links = [
         link
-        for link in repo.links_for_group(session, group)
-        if link.choice in SYNCED_CHOICES and link.state != repo.LinkState.UNLINKED.value
+        for link in stored_links
+        if link.choice in SYNCED_CHOICES and link.state is not LinkState.UNLINKED
     ]
     wanted = None if plan_refs is None else set(plan_refs)
     links = [link for link in group_links if wanted is None or _names(link, wanted)]
     try:
         if wanted is None:
-            read = {side: {p.id: p for p in systems[side].list_plans(containers[side])} for side in Side}
+            read = {side: {p.id: p for p in systems[side].list_plans(group.id_in(side))} for side in Side}
         else:
             read = _read_links(systems, links)
     except ConnectorError as error:
-        report.outcome, report.error = Outcome.FAILED, str(error)
+        report.outcome, report.error = RunOutcome.FAILED, str(error)
         log.error("sync.failed", error=str(error))
         return
     report.counts.read = sum(len(plans) for plans in read.values())
     if wanted is None:
-        report.unreviewed = _unreviewed(session, group, read)
+        report.unreviewed = _unreviewed(stored_links, read)
     if _outage(group_links, links, read, report):
         return
     job = LinkJob(
         session=session,
         systems=systems,
-        containers=containers,
+        group=group,
         read=read,
         run=run,
         report=report,
-        policy=ConflictPolicy(group.conflict_policy),
+        policy=group.conflict_policy,
     )
     for link in links:
         try:
             sync_link(job, link)
         except (ConnectorError, LinkProblem, PlanValueError, repo.StorageError) as error:
             _record_link_error(job, link, error)
-    report.outcome = Outcome.PARTIAL if report.counts.errors else Outcome.SUCCEEDED
+    report.outcome = RunOutcome.PARTIAL if report.counts.errors else RunOutcome.SUCCEEDED
 
 
-def _names(link: PlanLink, wanted: set[PlanRef]) -> bool:
-    return any((side, link.plan_id(side)) in wanted for side in Side)
+def _names(link: Link, wanted: set[PlanRef]) -> bool:
+    return any((side, link.plan_ids[side]) in wanted for side in Side)
 
 
 def _read_links(
-    systems: Mapping[Side, PlanSystem], links: list[PlanLink]
+    systems: Mapping[Side, PlanSystem], links: list[Link]
 ) -> dict[Side, dict[str, RemotePlan]]:
     """The linked plans by id; a plan gone (404) is simply not there, as in a listing.
 
@@ -145,7 +148,7 @@ def _read_links(
     read: dict[Side, dict[str, RemotePlan]] = {side: {} for side in Side}
     for link in links:
         for side in Side:
-            plan_id = link.plan_id(side)
+            plan_id = link.plan_ids[side]
             if plan_id is None:
                 continue
             try:
@@ -158,21 +161,21 @@ def _read_links(
 
 
 def _outage(
-    group_links: list[PlanLink],
-    read_links: list[PlanLink],
+    group_links: list[Link],
+    read_links: list[Link],
     read: Mapping[Side, Mapping[str, RemotePlan]],
     report: RunReport,
 ) -> bool:
     """Counted against all the group's links; only the links read this run can be seen missing."""
-    known = [link for link in group_links if any(link.plan_id(side) for side in Side)]
+    known = [link for link in group_links if any(link.plan_ids[side] for side in Side)]
     missing = [
         link
         for link in read_links
-        if any((plan_id := link.plan_id(side)) and plan_id not in read[side] for side in Side)
+        if any((plan_id := link.plan_ids[side]) and plan_id not in read[side] for side in Side)
     ]
     if not suspected_outage(linked=len(known), missing=len(missing)):
         return False
-    report.outcome = Outcome.ABORTED
+    report.outcome = RunOutcome.ABORTED
     report.error = (
         f"{len(missing)} of {len(known)} linked plans are missing at once: suspected outage; "
         "nothing was written or orphaned"
@@ -181,23 +184,20 @@ def _outage(
     return True
 
 
-def _unreviewed(
-    session: Session, group: GroupConnection, read: Mapping[Side, Mapping[str, RemotePlan]]
-) -> int:
-    chosen = {
-        (side, plan_id)
-        for link in repo.links_for_group(session, group)
-        for side in Side
-        if (plan_id := link.plan_id(side))
-    }
+def _unreviewed(stored_links: list[Link], read: Mapping[Side, Mapping[str, RemotePlan]]) -> int:
+    """Plans of the listing that no link names (an unlinked link names none)."""
+    chosen = {(side, plan_id) for link in stored_links for side in Side if (plan_id := link.plan_ids[side])}
     return sum(1 for side in Side for plan_id in read[side] if (side, plan_id) not in chosen)
 
 
-def _record_link_error(job: LinkJob, link: PlanLink, error: Exception) -> None:
+def _record_link_error(job: LinkJob, link: Link, error: Exception) -> None:
+    """What the link's failed step left uncommitted is rolled back; the error is its own commit."""
     job.session.rollback()
     message = str(error)
     job.report.counts.errors += 1
     job.report.link_errors[link.id] = message
     log.warning("sync.link.failed", link_id=link.id, error=message, error_type=type(error).__name__)
     if not job.dry_run:
-        repo.set_link_state(job.session, link, repo.LinkState.ERROR, error=message)
+        # Read again: the link may have moved (a committed create, another session) since `link` was read.
+        repo.set_link_state(job.session, repo.get_link(job.session, link.id), LinkState.ERROR, error=message)
+        job.session.commit()

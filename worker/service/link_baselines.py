@@ -8,12 +8,13 @@ from sqlalchemy.orm import Session
 
 from config.logging import get_logger
 from connectors.ports import RemotePlan
-from reconciliation.decisions import Outcome, Write
+from reconciliation.decisions import Reconciliation, Write
 from reconciliation.plan import Plan
 from reconciliation.plan_fields import content_hash, plan_to_fields
+from reconciliation.records import Link
 from reconciliation.side import Side
+from reconciliation.states import LinkState
 from reconciliation.storage import repository as repo
-from reconciliation.storage.tables import PlanLink
 
 log = get_logger(__name__)
 
@@ -22,7 +23,7 @@ class LinkProblem(Exception):
     """This link cannot be synced now (unreadable plan, a system that refused); recorded on the link."""
 
 
-def confirmed_plan(link: PlanLink, write: Write, written: RemotePlan, *, notes: list[str]) -> Plan:
+def confirmed_plan(link: Link, write: Write, written: RemotePlan, *, notes: list[str]) -> Plan:
     if written.plan is None:
         raise LinkProblem(f"{write.side.value} answered the write with an unreadable plan: {written.problem}")
     asked, held = plan_to_fields(write.plan), plan_to_fields(written.plan)
@@ -35,25 +36,28 @@ def confirmed_plan(link: PlanLink, write: Write, written: RemotePlan, *, notes: 
 
 
 def advance_baselines(
-    session: Session, link: PlanLink, outcome: Outcome, confirmed: Mapping[Side, Plan], *, notes: list[str]
-) -> None:
-    bases = {
-        Side.PERFECTQUOTE: outcome.next_perfectquote_baseline,
-        Side.BENEFITPOINT: outcome.next_benefitpoint_baseline,
-    }
-    bases.update(confirmed)
+    session: Session,
+    link: Link,
+    outcome: Reconciliation,
+    confirmed: Mapping[Side, Plan],
+    *,
+    notes: list[str],
+) -> Link:
+    """Every write of the link confirmed: its baselines, state and settled conflicts, flushed together.
+
+    The caller commits them as one unit; a link already linked at these baselines is left as it is.
+    """
+    bases = {side: outcome.next_baselines.get(side) for side in Side} | dict(confirmed)
     # An earlier write's note stays while the link is linked; the error of a failed run is over now.
-    earlier = link.last_error if link.state == repo.LinkState.LINKED.value else None
+    earlier = link.last_error if link.state is LinkState.LINKED else None
     note = "; ".join(notes) or (earlier if confirmed else None)
-    stored = {side: link.baseline(side) for side in Side}
+    stored = link.baselines
     unchanged = all(
         (bases[side] is None) == (stored[side] is None)
         and (bases[side] is None or content_hash(bases[side]) == content_hash(stored[side]))
         for side in Side
     )
-    if unchanged and link.state == repo.LinkState.LINKED.value:
-        return
-    repo.mark_settlements_applied(session, link, [c.path for c in outcome.conflicts])
-    repo.advance_baselines(session, link, bases[Side.PERFECTQUOTE], bases[Side.BENEFITPOINT])
-    if note:
-        repo.set_link_state(session, link, repo.LinkState.LINKED, error=note)
+    if unchanged and link.state is LinkState.LINKED:
+        return link
+    repo.mark_settlements_applied(session, link.id, [c.path for c in outcome.conflicts])
+    return repo.advance_baselines(session, link, bases, state=LinkState.LINKED, error=note or None)

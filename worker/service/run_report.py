@@ -8,10 +8,8 @@ from typing import Any
 
 from reconciliation.decisions import Write
 from reconciliation.plan_fields import field_to_json
-
-# A report's outcome is the one its run row stores.
-from reconciliation.states import RunOutcome as Outcome
-from reconciliation.storage.runs import RunCounts
+from reconciliation.records import RunCounts
+from reconciliation.states import RunOutcome
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,12 +43,12 @@ class PlannedWrite:
 @dataclass(slots=True, kw_only=True)
 class RunReport:
     run_id: str | None
-    perfectquote_group_id: str
+    group_id: str
     trigger: str
     dry_run: bool
     started_at: datetime
     finished_at: datetime | None = None
-    outcome: Outcome | None = None
+    outcome: RunOutcome | None = None
     error: str | None = None
     counts: RunCounts = field(default_factory=RunCounts)
     writes: list[PlannedWrite] = field(default_factory=list)
@@ -60,7 +58,7 @@ class RunReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
-            "group_id": self.perfectquote_group_id,
+            "group_id": self.group_id,
             "trigger": self.trigger,
             "dry_run": self.dry_run,
             "started_at": self.started_at.isoformat(),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 INACTIVITY_DAYS = 90
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REJECTED_MARKER = "REJECT"
 REQUIRED_FIELDS = ("first_name", "last_name", "ssn", "date_of_birth", "effective_date")
 
@@ -23,7 +27,40 @@ DEFAULT_SCHEDULE: dict[str, Any] = {"frequency": "daily", "days": [], "time": "0
 
 
 def schedule_for(carrier_name: str) -> dict[str, Any]:
+    """The carrier's `sync_schedule` object, as the exchange reports it on a coverage period."""
     return dict(CARRIER_SCHEDULES.get(carrier_name.strip().lower(), DEFAULT_SCHEDULE))
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierSyncs:
+    """When a simulated carrier syncs, read from its `sync_schedule` object as the contract words it.
+
+    Daily: every day; weekly: on its `days`; at `time` in `timezone`. The sandbox keeps its own reading
+    of the contract so that it never decides "due" with the very code of plansync it is there to test.
+    """
+
+    weekdays: frozenset[int]
+    at: time
+    zone: ZoneInfo
+
+    @classmethod
+    def of(cls, schedule: Mapping[str, Any]) -> CarrierSyncs:
+        days = range(7) if schedule["frequency"] == "daily" else \
+            [WEEKDAYS.index(day) for day in schedule["days"]]
+        if not days:
+            raise ValueError(f"a weekly sync schedule needs days: {dict(schedule)}")
+        hours, minutes = (int(part) for part in str(schedule["time"]).split(":"))
+        return cls(frozenset(days), time(hours, minutes), ZoneInfo(schedule["timezone"]))
+
+    def after(self, moment: datetime) -> Iterator[datetime]:
+        """Every sync strictly after `moment` (aware), in order, in UTC; endless."""
+        day = moment.astimezone(self.zone).date()
+        while True:
+            if day.weekday() in self.weekdays:
+                sync = datetime.combine(day, self.at, tzinfo=self.zone).astimezone(UTC)
+                if sync > moment:
+                    yield sync
+            day += timedelta(days=1)
 
 
 def rejects_group_number(group_number: str) -> bool:

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from carriers.schedule import next_sync_after, schedule_from_json
 from connectors.sandbox.exchange.rules import (
     INACTIVITY_DAYS,
+    CarrierSyncs,
     member_discrepancies,
     rejects_group_number,
     schedule_for,
@@ -105,12 +105,11 @@ class ExchangeStore:
             period.last_transmission_at = None
         if period.status != "active":
             return
-        schedule = schedule_from_json(schedule_for(period.carrier_name))
-        window = next_sync_after(schedule, period.processed_until or now)
-        while window <= now and period.status == "active":
+        for window in CarrierSyncs.of(schedule_for(period.carrier_name)).after(period.processed_until or now):
+            if window > now or period.status != "active":
+                break
             self._carrier_sync(period, window)
             period.processed_until = window
-            window = next_sync_after(schedule, window)
         quiet_since = period.last_transmission_at or period.activated_at or now
         if period.status == "active" and now - quiet_since >= timedelta(days=INACTIVITY_DAYS):
             period.status, period.disabled_reason = "disabled", "inactivity"

@@ -12,8 +12,8 @@ from connectors.benefitpoint.results import result_id
 from connectors.errors import (
     AccessDenied,
     BadResponse,
-    Conflict,
     ConnectorError,
+    Duplicate,
     NotFound,
     TransientError,
     ValidationFailed,
@@ -25,7 +25,7 @@ CARRIERS = response("getAvailableCarriers",
 
 
 @pytest.mark.parametrize(("code", "error_class"), [
-    ("Validation_Error", ValidationFailed), ("Access_Error", AccessDenied), ("Duplicate_Error", Conflict),
+    ("Validation_Error", ValidationFailed), ("Access_Error", AccessDenied), ("Duplicate_Error", Duplicate),
     ("System_Error", TransientError), ("Application_Error", ValidationFailed),
 ])
 def test_each_result_error_code_is_its_typed_error(code: str, error_class: type[ConnectorError]) -> None:
@@ -96,6 +96,16 @@ def test_an_invalid_session_right_after_login_is_access_denied_not_a_loop() -> N
         connector_for(fake).available_carriers()
     assert fake.calls("login") == 2
     assert fake.calls("getAvailableCarriers") == 2
+
+
+@pytest.mark.parametrize("session_id", ["x" * 600, "two words", "line\nbreak"])
+def test_a_login_answer_that_is_not_a_token_is_refused(session_id: str) -> None:
+    answer = response("login", f"<result><sessionID>{session_id}</sessionID></result>")
+    fake = ScriptedBenefitPoint().script("login", (200, answer))
+    with pytest.raises(BadResponse, match="sessionID is not a token") as caught:
+        connector_for(fake).available_carriers()
+    assert caught.value.operation == "login"
+    assert fake.calls("getAvailableCarriers") == 0
 
 
 def test_wrong_credentials_are_access_denied() -> None:

@@ -25,6 +25,7 @@ from connectors.benefitpoint.rates import TIER_DESCRIPTIONS, rate_to_native, rat
 from connectors.benefitpoint.values import MappingError, plan_date
 from connectors.benefitpoint.xmltree import append_native, to_native
 from reconciliation.plan import AgeBand, Coverage, Plan, PlanStatus, Rates, RateStructure, Tier
+from tests.reconciliation.strategies import is_benefit_text
 
 CATALOGUE = load_catalogue()
 CROSSWALK = load_crosswalk()
@@ -72,7 +73,10 @@ date_times = st.builds(lambda d, h, m, off: f"{d.isoformat()}T{h:02d}:{m:02d}:00
                        st.integers(0, 59), offsets)
 doubles = st.floats(min_value=0, max_value=100000, allow_nan=False).map(repr)
 numeric_texts = st.one_of(doubles, st.decimals(0, 99999, places=2).map(lambda d: f"${d:,}"),
-                          st.sampled_from(["", "20%", "Included", "NaN", "1e3"]))
+                          st.sampled_from(["", "20%", "Included", "1e3"]))
+
+
+benefit_texts = printable.filter(is_benefit_text)
 
 
 @st.composite
@@ -89,7 +93,7 @@ def native_plans(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], dict[
     attributes = draw(st.lists(st.sampled_from(product_type.attributes), unique=True))
     summary = {"productID": "1", "attributeValues": [
         {"attributeID": str(a.attribute_id), "attributeValueDetails": [
-            {"value": draw(numeric_texts if a.uom in NUMERIC_UOMS else printable), "UOM": a.uom,
+            {"value": draw(numeric_texts if a.uom in NUMERIC_UOMS else benefit_texts), "UOM": a.uom,
              "benefitColumnID": "1"}]}
         for a in attributes]}
     return product, summary, draw(st.one_of(st.none(), composite_rates(), age_banded_rates()))
@@ -251,3 +255,17 @@ def test_empty_values_are_no_benefit_and_unmapped_attributes_are_kept_on_write()
     written = summary_for(sample_plan(), product_type, product_id=1, existing=existing)
     ids = [v["attributeID"] for v in written["attributeValues"]]
     assert "777" in ids and ids.count("1001") == 1
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "1e400", "-250"])
+def test_a_bad_amount_read_from_benefitpoint_names_the_field(value: str) -> None:
+    product_type = next(pt for pt in CATALOGUE.product_types if any(a.key == "deductible.individual"
+                                                                  for a in pt.attributes))
+    attribute = next(a for a in product_type.attributes if a.key == "deductible.individual")
+    carrier_id = str(CROSSWALK.carriers[0].benefitpoint_id)
+    product = {"productID": "1", "accountID": "48201", "productTypeID": str(product_type.id),
+               "productStatus": "Current", "name": "Gold", "carrierID": carrier_id}
+    summary = {"productID": "1", "attributeValues": [{"attributeID": str(attribute.attribute_id),
+               "attributeValueDetails": [{"value": value, "UOM": attribute.uom, "benefitColumnID": "1"}]}]}
+    with pytest.raises(MappingError, match=r"benefits\.deductible\.individual: .*" + value):
+        from_native(product, summary, None)

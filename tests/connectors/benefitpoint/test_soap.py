@@ -91,3 +91,19 @@ def test_a_missing_answer_element_names_it() -> None:
     assert caught.value.field == "Product"
     with pytest.raises(BadResponse):
         response_of(body, operation="getRate")
+
+
+@pytest.mark.parametrize("depth", [65, 100_000])
+def test_deeply_nested_answers_are_refused_without_exhausting_the_stack(depth: int) -> None:
+    nested = b"<a>" * depth + b"</a>" * depth
+    content = (b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+               + nested + b"</soap:Body></soap:Envelope>")
+    with pytest.raises(BadResponse, match="nested deeper than the limit of 64"):
+        parse_body(content, operation="findProducts")
+
+
+def test_an_answer_at_the_depth_limit_is_read() -> None:
+    nested = b"<a>" * 60 + b"x" + b"</a>" * 60
+    content = (b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+               + nested + b"</soap:Body></soap:Envelope>")
+    assert parse_body(content, operation="findProducts").tag == "a"

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from connectors.errors import AccessDenied, Conflict, NotFound, StaleVersion, ValidationFailed
+from connectors.errors import AccessDenied, Duplicate, NotFound, StaleVersion, ValidationFailed
 from connectors.perfectquote import PerfectQuoteConnector
 from connectors.ports import PlanSystem
 from connectors.sandbox.demo_world import EMPLOYERS, seed_plans
@@ -61,17 +61,19 @@ def test_create_carries_the_link_id_and_replays_safely(connector: PerfectQuoteCo
     assert connector.create_plan("grp_005", plan, link_id="lnk_abc").id == created.id
     assert connector.find_by_link_id("grp_005", "lnk_abc") == created
     assert connector.find_by_link_id("grp_005", "lnk_nothing") is None
-    with pytest.raises(Conflict):
+    with pytest.raises(Duplicate):
         connector.create_plan("grp_005", plan.with_changes(name="Another"), link_id="lnk_abc")
 
 
 def test_create_refused_by_validation_keeps_the_details(connector: PerfectQuoteConnector) -> None:
-    plan = _seeded(0)[0].with_changes(rates=Rates(structure=RateStructure.COMPOSITE,
-                                                  tiers={Tier.EE: "-5.00"}))
+    # Canonical rates allow tiers beside age bands; the contract refuses them on an age-banded plan.
+    plan = _seeded(0)[0].with_changes(rates=Rates(structure=RateStructure.AGE_BANDED,
+                                                  tiers={Tier.EE: "5.00"}))
     with pytest.raises(ValidationFailed) as caught:
         connector.create_plan("grp_001", plan, link_id="lnk_neg")
     assert caught.value.status == 422
-    assert {"field": "rates.tiers.employee", "problem": "must be >= 0"} in caught.value.details
+    assert {"field": "rates.tiers", "problem": "must be empty when the structure is age_banded"} in (
+        caught.value.details)
 
 
 def test_update_replaces_content_and_keeps_refs_and_unknown_keys(connector: PerfectQuoteConnector) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.applications import Starlette
 
-from connectors.errors import Conflict, TransientError, ValidationFailed
+from connectors.errors import Duplicate, TransientError, ValidationFailed
 from connectors.perfectquote import PerfectQuoteConnector
 from connectors.sandbox.demo_world import EMPLOYERS, seed_plans
 from connectors.sandbox.perfectquote.app import TOKEN
@@ -56,11 +56,11 @@ def test_a_hanging_server_is_a_timeout_within_the_bound(pq_app: Starlette, api_u
 
 def test_validation_and_conflicts_are_never_retried(pq_app: Starlette, api_url: str) -> None:
     plan = next(s.perfectquote for s in seed_plans(EMPLOYERS[0]) if s.perfectquote)
-    bad = plan.with_changes(rates=Rates(structure=RateStructure.COMPOSITE, tiers={Tier.FAM: "-1"}))
+    bad = plan.with_changes(rates=Rates(structure=RateStructure.AGE_BANDED, tiers={Tier.FAM: "1"}))
     with _connector(api_url, max_attempts=5) as connector:
         with pytest.raises(ValidationFailed):
             connector.create_plan("grp_001", bad, link_id="lnk_bad")
         connector.create_plan("grp_001", plan, link_id="lnk_once")
-        with pytest.raises(Conflict):
+        with pytest.raises(Duplicate):
             connector.create_plan("grp_001", plan.with_changes(name="Other"), link_id="lnk_once")
     assert pq_app.state.store.calls["POST /groups/{group_id}/plans"] == 3

@@ -94,6 +94,12 @@ def test_a_key_that_is_both_a_value_and_a_group_is_refused() -> None:
     ({"carrier": "AETNA"}, "carrier"),
     ({"effective_date": "01/02/2026"}, "effective_date"),
     ({"benefits": {"copays": [1, 2]}}, "benefits.copays"),
+    ({"benefits": {"deductible": {"individual": "NaN"}}}, "benefits.deductible.individual"),
+    ({"benefits": {"deductible": {"individual": "Infinity"}}}, "benefits.deductible.individual"),
+    ({"benefits": {"deductible": {"individual": "1e400"}}}, "benefits.deductible.individual"),
+    ({"benefits": {"deductible": {"individual": "-250"}}}, "benefits.deductible.individual"),
+    ({"rates": {"structure": "composite", "tiers": {"family": "-1.00"}}}, "rates.tiers.family"),
+    ({"rates": {"structure": "composite", "tiers": {"family": "NaN"}}}, "rates.tiers.family"),
 ])
 def test_a_record_that_cannot_be_canonical_names_the_field(change: dict[str, Any], field: str) -> None:
     with pytest.raises(PlanValueError) as caught:

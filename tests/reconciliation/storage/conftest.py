@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.db import make_engine, make_session_factory
 from config.migrate import upgrade_database
+from reconciliation.records import Group
 from reconciliation.storage import repository as repo
-from reconciliation.storage.tables import GroupConnection
 
 
 @pytest.fixture
@@ -33,16 +33,18 @@ def session(session_factory: sessionmaker) -> Iterator[Session]:
 
 
 @pytest.fixture
-def connect(session: Session) -> Callable[..., GroupConnection]:
-    """Connect group grp_<n> to account 48200+<n>."""
+def connect(session: Session) -> Callable[..., Group]:
+    """Connect group grp_<n> to account 48200+<n>, committed."""
 
-    def _connect(number: int = 1) -> GroupConnection:
-        return repo.connect_group(
+    def _connect(number: int = 1) -> Group:
+        group = repo.connect_group(
             session,
-            perfectquote_group_id=f"grp_{number:03d}",
-            perfectquote_group_name=f"Employer {number}",
-            benefitpoint_account_id=48200 + number,
-            benefitpoint_account_name=f"Employer {number} Inc",
+            group_id=f"grp_{number:03d}",
+            group_name=f"Employer {number}",
+            account_id=48200 + number,
+            account_name=f"Employer {number} Inc",
         )
+        session.commit()
+        return group
 
     return _connect

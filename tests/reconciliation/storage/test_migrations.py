@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from config.db import make_engine
 from config.migrate import alembic_config, current_revision, head_revision, target_metadata, upgrade_database
 from reconciliation.storage import repository as repo
+from reconciliation.storage.tables import RunRow
 
 PLAN_SYNC_TABLES = {"group_connections", "plan_links", "sync_runs", "change_log", "conflicts",
                     "account_cache", "feed_watermarks"}
@@ -63,7 +64,9 @@ def test_timestamps_come_back_aware_utc(session: Session) -> None:
 def test_a_timestamp_in_another_zone_is_stored_as_the_same_instant(session: Session) -> None:
     run = repo.start_run(session, trigger="manual")
     eastern = datetime(2026, 3, 1, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
-    run.started_at = eastern
+    row = session.get(RunRow, run.id)
+    assert row is not None
+    row.started_at = eastern
     session.commit()
     session.expunge_all()
     assert repo.get_run(session, run.id).started_at == datetime(2026, 3, 1, 14, 30, tzinfo=UTC)
@@ -71,6 +74,8 @@ def test_a_timestamp_in_another_zone_is_stored_as_the_same_instant(session: Sess
 
 def test_a_naive_timestamp_is_refused(session: Session) -> None:
     run = repo.start_run(session, trigger="manual")
-    run.finished_at = datetime(2026, 3, 1, 9, 30)
+    row = session.get(RunRow, run.id)
+    assert row is not None
+    row.finished_at = datetime(2026, 3, 1, 9, 30)
     with pytest.raises(StatementError, match="no time zone"):
         session.commit()

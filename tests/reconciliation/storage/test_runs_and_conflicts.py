@@ -9,57 +9,67 @@ from sqlalchemy.orm import Session, sessionmaker
 from reconciliation.decisions import ConflictFound, FieldChange, Write, WriteKind
 from reconciliation.link_entry import LinkEntry
 from reconciliation.plan import Plan, Rates
+from reconciliation.records import Group, Link
 from reconciliation.side import Side
 from reconciliation.storage import repository as repo
-from reconciliation.storage.tables import GroupConnection, PlanLink
 
-ConnectGroup = Callable[..., GroupConnection]
+ConnectGroup = Callable[..., Group]
 PLAN = Plan(name="Gold PPO", coverage="medical", carrier="aetna")
+BOTH = {Side.PERFECTQUOTE: PLAN, Side.BENEFITPOINT: PLAN}
 
 
 @pytest.fixture
-def link(session: Session, connect: ConnectGroup) -> PlanLink:
-    return repo.add_links(session, connect(1), [LinkEntry.merge("pln_1", "9001",
-                                                                source_of_truth=Side.PERFECTQUOTE)])[0]
+def link(session: Session, connect: ConnectGroup) -> Link:
+    added = repo.add_links(session, connect(1).group_id, [LinkEntry.merge("pln_1", "9001",
+                                                                          source_of_truth=Side.PERFECTQUOTE)])
+    session.commit()
+    return added[0]
 
 
 def test_a_run_round_trips_with_its_counts(session_factory: sessionmaker, session: Session,
                                            connect: ConnectGroup) -> None:
     group = connect(1)
-    run = repo.start_run(session, trigger="hourly", group=group)
+    run = repo.start_run(session, trigger="hourly", group_id=group.group_id)
+    session.commit()
     with session_factory() as other:
         running = repo.get_run(other, run.id)
+        assert running == run
         assert (running.outcome, running.finished_at) == ("running", None)
-        assert running.group_connection_id == group.id
+        assert running.group_id == group.group_id
     counts = repo.RunCounts(read=12, created=1, updated=3, conflicts=1, orphaned=2, errors=1)
-    repo.finish_run(session, run, outcome=repo.RunOutcome.PARTIAL, counts=counts, error="pln_9: rate refused")
+    closed = repo.finish_run(session, run.id, outcome=repo.RunOutcome.PARTIAL, counts=counts,
+                             error="pln_9: rate refused", unreviewed=4)
+    session.commit()
     with session_factory() as other:
         finished = repo.get_run(other, run.id)
+        assert finished == closed
         assert (finished.outcome, finished.trigger) == ("partial", "hourly")
         assert finished.error == "pln_9: rate refused"
-        assert repo.run_counts(finished) == counts
+        assert finished.counts == counts
+        assert finished.unreviewed == 4 and repo.last_unreviewed_count(other, group.group_id) == 4
         assert finished.finished_at is not None and finished.finished_at >= finished.started_at
 
 
 def test_a_cycle_run_has_no_group_and_runs_list_newest_first(session: Session, connect: ConnectGroup) -> None:
     group = connect(1)
     cycle = repo.start_run(session, trigger="hourly")
-    mine = repo.start_run(session, trigger="manual", group=group)
-    assert cycle.group_connection_id is None
-    assert [run.id for run in repo.recent_runs(session)] == [mine.id, cycle.id]
-    assert [run.id for run in repo.recent_runs(session, group=group)] == [mine.id]
+    mine = repo.start_run(session, trigger="manual", group_id=group.group_id)
+    session.commit()
+    assert cycle.group_id is None
+    assert repo.recent_runs(session) == [mine, cycle]
+    assert [run.id for run in repo.recent_runs(session, group_id=group.group_id)] == [mine.id]
 
 
 def test_a_run_cannot_finish_as_running_or_start_without_a_trigger(session: Session) -> None:
     run = repo.start_run(session, trigger="daily")
     with pytest.raises(repo.StorageError, match=f"sync run {run.id}"):
-        repo.finish_run(session, run, outcome=repo.RunOutcome.RUNNING)
+        repo.finish_run(session, run.id, outcome=repo.RunOutcome.RUNNING)
     with pytest.raises(ValueError, match="trigger is empty"):
         repo.start_run(session, trigger=" ")
 
 
 def test_a_write_is_logged_field_by_field_with_json_values(session_factory: sessionmaker, session: Session,
-                                                           link: PlanLink) -> None:
+                                                           link: Link) -> None:
     run = repo.start_run(session, trigger="hourly")
     rates = Rates(structure="composite", tiers={"ee": "512.5"})
     write = Write(side=Side.BENEFITPOINT, kind=WriteKind.UPDATE, plan=PLAN, changes=(
@@ -67,11 +77,13 @@ def test_a_write_is_logged_field_by_field_with_json_values(session_factory: sess
                     after=Decimal("1500.00")),
         FieldChange(path="rates", before=None, after=rates),
     ))
-    repo.log_write(session, run, link, write)
-    repo.advance_baselines(session, link, PLAN, PLAN)
+    logged = repo.log_write(session, run.id, link.id, write)
+    repo.advance_baselines(session, link, BOTH)
+    session.commit()
     with session_factory() as other:
         entries = repo.changes_for_run(other, run.id)
-        assert [(entry.direction, entry.field_path, entry.before, entry.after) for entry in entries] == [
+        assert entries == logged
+        assert [(entry.direction, entry.path, entry.before, entry.after) for entry in entries] == [
             ("pq->bp", "benefits.deductible.individual", "1000.00", "1500.00"),
             ("pq->bp", "rates", None, {"structure": "composite", "frequency": "monthly",
                                        "tiers": {"ee": "512.50"}, "age_bands": []}),
@@ -81,10 +93,12 @@ def test_a_write_is_logged_field_by_field_with_json_values(session_factory: sess
 
 
 def test_change_log_rows_are_committed_with_the_baselines_not_before(
-    session_factory: sessionmaker, session: Session, link: PlanLink
+    session_factory: sessionmaker, session: Session, link: Link
 ) -> None:
     run = repo.start_run(session, trigger="hourly")
-    repo.log_change(session, run, link, direction=repo.Direction.BP_TO_PQ, path="name", before="A", after="B")
+    session.commit()
+    repo.log_change(session, run.id, link.id, direction=repo.Direction.BP_TO_PQ, path="name", before="A",
+                    after="B")
     with session_factory() as other:
         assert repo.changes_for_run(other, run.id) == []
     session.rollback()  # the write was not confirmed
@@ -92,34 +106,41 @@ def test_change_log_rows_are_committed_with_the_baselines_not_before(
 
 
 def test_a_held_conflict_is_settled_then_applied(session_factory: sessionmaker, session: Session,
-                                                 link: PlanLink) -> None:
+                                                 link: Link) -> None:
     run = repo.start_run(session, trigger="hourly")
     found = ConflictFound(path="benefits.copays.specialist", baseline=Decimal("40.00"),
-                          perfectquote=Decimal("50.00"), benefitpoint=Decimal("60.00"), winner=None)
-    conflict = repo.record_conflict(session, run, link, found)
-    repo.set_link_state(session, link, repo.LinkState.HELD, error="conflict on benefits.copays.specialist")
+                          values={Side.PERFECTQUOTE: Decimal("50.00"), Side.BENEFITPOINT: Decimal("60.00")},
+                          winner=None)
+    conflict = repo.record_conflict(session, run.id, link.id, found)
+    held_link = repo.set_link_state(session, link, repo.LinkState.HELD,
+                                    error="conflict on benefits.copays.specialist")
+    session.commit()
     with session_factory() as reviewer:
         [held] = repo.open_conflicts(reviewer)
-        assert (held.baseline_value, held.perfectquote_value, held.benefitpoint_value) == ("40.00", "50.00",
-                                                                                           "60.00")
+        assert held == conflict
+        assert (held.baseline, held.values[Side.PERFECTQUOTE], held.values[Side.BENEFITPOINT]) == (
+            "40.00", "50.00", "60.00")
         assert (held.winner, held.status) == (None, "open")
         settled = repo.settle_conflict(reviewer, held.id, Side.BENEFITPOINT)
+        reviewer.commit()
         assert (settled.status, settled.settled_side) == ("settled", "benefitpoint")
         assert settled.settled_at is not None
     with session_factory() as sync:
         assert repo.open_conflicts(sync) == []
         assert repo.settlements_for_link(sync, link.id) == {"benefits.copays.specialist": Side.BENEFITPOINT}
         assert repo.mark_settlements_applied(sync, link.id, ["benefits.copays.specialist"]) == 1
-        repo.advance_baselines(sync, link.id, PLAN, PLAN)
+        repo.advance_baselines(sync, held_link, BOTH)
+        sync.commit()
     with session_factory() as later:
         assert repo.settlements_for_link(later, link.id) == {}
         assert repo.get_conflict(later, conflict.id).status == "applied"
 
 
-def test_only_an_open_conflict_can_be_settled(session: Session, link: PlanLink) -> None:
+def test_only_an_open_conflict_can_be_settled(session: Session, link: Link) -> None:
     run = repo.start_run(session, trigger="hourly")
-    decided = repo.record_conflict(session, run, link, ConflictFound(
-        path="name", baseline="A", perfectquote="B", benefitpoint="C", winner=Side.PERFECTQUOTE))
+    decided = repo.record_conflict(session, run.id, link.id, ConflictFound(
+        path="name", baseline="A", values={Side.PERFECTQUOTE: "B", Side.BENEFITPOINT: "C"},
+        winner=Side.PERFECTQUOTE))
     session.commit()
     assert (decided.status, decided.winner) == ("applied", "perfectquote")
     with pytest.raises(repo.ConflictNotOpen, match=f"conflict {decided.id} on name is applied"):
@@ -128,27 +149,29 @@ def test_only_an_open_conflict_can_be_settled(session: Session, link: PlanLink) 
         repo.settle_conflict(session, 987654, Side.BENEFITPOINT)
 
 
-def test_a_conflict_still_held_next_hour_is_updated_not_repeated(session: Session, link: PlanLink) -> None:
+def test_a_conflict_still_held_next_hour_is_updated_not_repeated(session: Session, link: Link) -> None:
     first_run = repo.start_run(session, trigger="hourly")
-    repo.record_conflict(session, first_run, link, ConflictFound(
-        path="name", baseline="A", perfectquote="B", benefitpoint="C", winner=None))
+    repo.record_conflict(session, first_run.id, link.id, ConflictFound(
+        path="name", baseline="A", values={Side.PERFECTQUOTE: "B", Side.BENEFITPOINT: "C"}, winner=None))
     next_run = repo.start_run(session, trigger="hourly")
-    repo.record_conflict(session, next_run, link, ConflictFound(
-        path="name", baseline="A", perfectquote="B", benefitpoint="D", winner=None))
+    repo.record_conflict(session, next_run.id, link.id, ConflictFound(
+        path="name", baseline="A", values={Side.PERFECTQUOTE: "B", Side.BENEFITPOINT: "D"}, winner=None))
     session.commit()
     [held] = repo.open_conflicts(session)
-    assert (held.run_id, held.benefitpoint_value) == (next_run.id, "D")
+    assert (held.run_id, held.values[Side.BENEFITPOINT]) == (next_run.id, "D")
+    assert repo.conflicts_of_run(session, first_run.id) == []
+    assert repo.conflicts_of_run(session, next_run.id) == [held]
 
 
-def test_open_conflicts_by_group(session: Session, connect: ConnectGroup, link: PlanLink) -> None:
+def test_open_conflicts_by_group(session: Session, connect: ConnectGroup, link: Link) -> None:
     other_group = connect(2)
-    other_link = repo.add_links(session, other_group, [LinkEntry.copy(Side.PERFECTQUOTE, "pln_9")])[0]
+    [other_link] = repo.add_links(session, other_group.group_id, [LinkEntry.copy(Side.PERFECTQUOTE, "pln_9")])
     run = repo.start_run(session, trigger="hourly")
     for each in (link, other_link):
-        repo.record_conflict(session, run, each, ConflictFound(path="name", baseline="A", perfectquote="B",
-                                                               benefitpoint="C", winner=None))
+        repo.record_conflict(session, run.id, each.id, ConflictFound(
+            path="name", baseline="A", values={Side.PERFECTQUOTE: "B", Side.BENEFITPOINT: "C"}, winner=None))
     session.commit()
-    held = repo.open_conflicts(session, group=other_group)
+    held = repo.open_conflicts(session, group_id=other_group.group_id)
     assert [conflict.link_id for conflict in held] == [other_link.id]
     assert len(repo.open_conflicts(session)) == 2
 
@@ -156,9 +179,12 @@ def test_open_conflicts_by_group(session: Session, connect: ConnectGroup, link: 
 def test_a_run_left_running_by_a_dead_worker_is_closed_when_the_group_runs_again(
         session_factory: sessionmaker, session: Session, connect: ConnectGroup) -> None:
     group, other_group = connect(1), connect(2)
-    abandoned = repo.start_run(session, trigger="hourly", group=group)
-    elsewhere = repo.start_run(session, trigger="hourly", group=other_group)
-    repo.start_run(session, trigger="manual", group=group)
+    abandoned = repo.start_run(session, trigger="hourly", group_id=group.group_id)
+    session.commit()
+    elsewhere = repo.start_run(session, trigger="hourly", group_id=other_group.group_id)
+    session.commit()
+    repo.start_run(session, trigger="manual", group_id=group.group_id)
+    session.commit()
     with session_factory() as other:
         closed = repo.get_run(other, abandoned.id)
         assert closed.outcome == repo.RunOutcome.FAILED.value

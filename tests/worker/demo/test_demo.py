@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from carriers.storage.tables import IntegrationRow, MessageRow
 from reconciliation.side import Side
-from reconciliation.storage.tables import Conflict, PlanLink, SyncRun
+from reconciliation.storage.tables import ConflictRow, LinkRow, RunRow
 from worker.demo.facts import logged_events
 
 from .conftest import Finished
@@ -20,18 +20,18 @@ from .conftest import Finished
 PLANSYNC = str(Path(sys.executable).parent / "plansync")
 
 
-def _links(finished: Finished) -> list[PlanLink]:
+def _links(finished: Finished) -> list[LinkRow]:
     with finished.sessions() as session:
-        return list(session.scalars(select(PlanLink)))
+        return list(session.scalars(select(LinkRow)))
 
 
-def _copy_from(finished: Finished, side: Side) -> PlanLink:
+def _copy_from(finished: Finished, side: Side) -> LinkRow:
     (link,) = [link for link in _links(finished)
                if link.choice == "copy" and link.source_of_truth == side.value]
     return link
 
 
-def _merged(finished: Finished) -> PlanLink:
+def _merged(finished: Finished) -> LinkRow:
     (link,) = [link for link in _links(finished) if link.choice == "merge"]
     return link
 
@@ -61,7 +61,7 @@ def test_each_users_edit_arrived_on_the_other_side(finished: Finished) -> None:
 
 def test_the_same_field_edit_is_a_conflict_with_both_values(finished: Finished) -> None:
     with finished.sessions() as session:
-        (conflict,) = session.scalars(select(Conflict))
+        (conflict,) = session.scalars(select(ConflictRow))
         assert conflict.field_path == "benefits.deductible.individual"
         assert Decimal(str(conflict.perfectquote_value)) == Decimal("3500")
         assert Decimal(str(conflict.benefitpoint_value)) == Decimal("3250")
@@ -82,7 +82,7 @@ def test_the_injected_faults_are_survived(finished: Finished) -> None:
     assert ppo_in_bp is not None and ppo_in_bp.plan is not None
     assert ppo_in_bp.plan.benefits["copays.specialist"] == Decimal("55")
     with finished.sessions() as session:
-        runs = session.scalars(select(SyncRun).order_by(SyncRun.id))
+        runs = session.scalars(select(RunRow).order_by(RunRow.id))
         outcomes = [(run.trigger, run.outcome) for run in runs]
     assert outcomes[0] == ("manual", "succeeded")
     assert outcomes[1:] and all(outcome == ("hourly", "succeeded") for outcome in outcomes[1:])

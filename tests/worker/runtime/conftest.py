@@ -15,7 +15,8 @@ import redis
 from config.broker import make_broker, make_redis
 from config.settings import load_settings
 from tests.conftest import REDIS_URL
-from worker.runtime.actors import Actors, WorkerTiming, declare_actors
+from worker.runtime.actors import Actors, declare_actors
+from worker.runtime.group_run import WorkerTiming
 
 FAST_TIMING = WorkerTiming(sync_time_limit_ms=2_000, lease_margin_ms=500, recheck_margin_ms=200,
                            cycle_time_limit_ms=4_000, max_retries=1)
@@ -44,18 +45,18 @@ class Recorder:
     events: list[tuple[str, str, float]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def sync_group(self, *, perfectquote_group_id: str, trigger: str,
-                   plan_refs: list[list[str]] | None = None) -> dict[str, Any]:
+    def sync_and_summarize(self, *, group_id: str, trigger: str,
+                           plan_refs: list[list[str]] | None = None) -> dict[str, Any]:
         with self.lock:
-            self.events.append(("start", perfectquote_group_id, time.monotonic()))
+            self.events.append(("start", group_id, time.monotonic()))
             failing = self.fail_times > 0
             self.fail_times -= 1 if failing else 0
         time.sleep(self.sleep_s)
         with self.lock:
-            self.events.append(("end", perfectquote_group_id, time.monotonic()))
+            self.events.append(("end", group_id, time.monotonic()))
         if failing:
-            raise RuntimeError(f"seam failed for {perfectquote_group_id}")
-        return {"group_id": perfectquote_group_id, "trigger": trigger, "plans_updated": 0}
+            raise RuntimeError(f"seam failed for {group_id}")
+        return {"group_id": group_id, "trigger": trigger, "plans_updated": 0}
 
     def count(self, kind: str, group_id: str | None = None) -> int:
         with self.lock:

@@ -25,9 +25,9 @@ from config.logging import configure_logging, get_logger
 from config.settings import load_settings
 from tests.conftest import REDIS_URL
 from tests.worker.runtime.conftest import FAST_TIMING, Recorder
-from worker.cli.service import enqueue_sync
 from worker.runtime import jobs
 from worker.runtime.actors import Actors, declare_actors
+from worker.runtime.processes import enqueue_sync
 
 STACK = [LogContext, AgeLimit, TimeLimit, ShutdownNotifications, Callbacks, Pipelines, Retries,
          CurrentMessage]
@@ -53,7 +53,7 @@ def test_with_redis_url_the_broker_is_redis_under_the_namespace(redis_namespace:
 def test_a_message_through_redis_runs_the_seam_and_reports_its_outcome(
         worker_actors: Actors, monkeypatch: pytest.MonkeyPatch) -> None:
     recorder = Recorder()
-    monkeypatch.setattr(jobs, "sync_group", recorder.sync_group)
+    monkeypatch.setattr(jobs, "sync_and_summarize", recorder.sync_and_summarize)
     outcome = enqueue_sync("grp_1001", trigger="manual", wait_s=20, actors=worker_actors)
     assert outcome is not None
     assert outcome["status"] == "finished"
@@ -64,7 +64,7 @@ def test_a_message_through_redis_runs_the_seam_and_reports_its_outcome(
 def test_a_failing_run_reports_failed_with_the_error(
         worker_actors: Actors, monkeypatch: pytest.MonkeyPatch) -> None:
     recorder = Recorder(fail_times=5)
-    monkeypatch.setattr(jobs, "sync_group", recorder.sync_group)
+    monkeypatch.setattr(jobs, "sync_and_summarize", recorder.sync_and_summarize)
     outcome = enqueue_sync("grp_1002", wait_s=20, actors=worker_actors)
     assert outcome is not None
     assert outcome["status"] == "failed"
@@ -77,11 +77,11 @@ def test_log_lines_of_a_message_carry_message_id_actor_and_the_group(
     configure_logging(stream=stream)
     recorder = Recorder()
 
-    def logging_seam(*, perfectquote_group_id: str, trigger: str, plan_refs: object = None) -> dict:
+    def logging_seam(*, group_id: str, trigger: str, plan_refs: object = None) -> dict:
         get_logger().info("sync.started")
-        return recorder.sync_group(perfectquote_group_id=perfectquote_group_id, trigger=trigger)
+        return recorder.sync_and_summarize(group_id=group_id, trigger=trigger)
 
-    monkeypatch.setattr(jobs, "sync_group", logging_seam)
+    monkeypatch.setattr(jobs, "sync_and_summarize", logging_seam)
     outcome = enqueue_sync("grp_1003", wait_s=20, actors=worker_actors)
     assert outcome is not None
     message_id = outcome["message_id"]
@@ -131,7 +131,7 @@ def test_embedded_mode_runs_the_same_actors_in_process_on_fakeredis(
     assert isinstance(client, fakeredis.FakeRedis)
     actors = declare_actors(broker, client=client, namespace=redis_namespace, timing=FAST_TIMING)
     recorder = Recorder()
-    monkeypatch.setattr(jobs, "sync_group", recorder.sync_group)
+    monkeypatch.setattr(jobs, "sync_and_summarize", recorder.sync_and_summarize)
     outcome = enqueue_sync("grp_1004", trigger="manual", wait_s=10, actors=actors)
     assert outcome is not None and outcome["status"] == "finished"
     assert recorder.count("end", "grp_1004") == 1

@@ -7,9 +7,9 @@ import pytest
 
 from config.logging import configure_logging
 from tests.worker.runtime.conftest import Recorder, wait_until
-from worker.cli.service import enqueue_sync
 from worker.runtime import jobs
 from worker.runtime.actors import Actors
+from worker.runtime.processes import enqueue_sync
 
 
 def _events(stream: io.StringIO) -> list[dict]:
@@ -27,7 +27,7 @@ def test_triggers_during_a_run_fold_into_one_follow_up_never_overlapping(
     stream = io.StringIO()
     configure_logging(stream=stream)
     recorder = Recorder(sleep_s=0.8)
-    monkeypatch.setattr(jobs, "sync_group", recorder.sync_group)
+    monkeypatch.setattr(jobs, "sync_and_summarize", recorder.sync_and_summarize)
     first = worker_actors.sync_group.send("grp_2001", "hourly")
     wait_until(lambda: recorder.count("start") == 1, what="the first run to start")
     second = worker_actors.sync_group.send("grp_2001", "manual")
@@ -49,7 +49,7 @@ def test_triggers_during_a_run_fold_into_one_follow_up_never_overlapping(
 
 def test_different_groups_run_side_by_side(worker_actors: Actors, monkeypatch: pytest.MonkeyPatch) -> None:
     recorder = Recorder(sleep_s=0.5)
-    monkeypatch.setattr(jobs, "sync_group", recorder.sync_group)
+    monkeypatch.setattr(jobs, "sync_and_summarize", recorder.sync_and_summarize)
     for group_id in ("grp_a", "grp_b", "grp_c"):
         worker_actors.sync_group.send(group_id, "hourly")
     wait_until(lambda: recorder.count("end") == 3, what="three runs")
@@ -61,7 +61,7 @@ def test_different_groups_run_side_by_side(worker_actors: Actors, monkeypatch: p
 def test_a_trigger_for_a_group_whose_owner_died_runs_once_the_lease_expires(
         worker_actors: Actors, monkeypatch: pytest.MonkeyPatch) -> None:
     recorder = Recorder()
-    monkeypatch.setattr(jobs, "sync_group", recorder.sync_group)
+    monkeypatch.setattr(jobs, "sync_and_summarize", recorder.sync_and_summarize)
     dead_owner = worker_actors.runs.lease("grp_2002", ttl_ms=800)
     assert dead_owner.acquire()
     outcome = enqueue_sync("grp_2002", wait_s=20, actors=worker_actors)
@@ -75,7 +75,7 @@ def test_a_redelivered_message_whose_run_finished_does_not_run_again(
     stream = io.StringIO()
     configure_logging(stream=stream)
     recorder = Recorder()
-    monkeypatch.setattr(jobs, "sync_group", recorder.sync_group)
+    monkeypatch.setattr(jobs, "sync_and_summarize", recorder.sync_and_summarize)
     message = worker_actors.sync_group.send("grp_2003", "manual")
     wait_until(lambda: worker_actors.runs.outcome(message.message_id) is not None, what="the run")
     worker_actors.sync_group.broker.enqueue(message)

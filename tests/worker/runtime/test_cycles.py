@@ -9,10 +9,10 @@ import pytest
 
 from config.logging import configure_logging
 from tests.worker.runtime.conftest import Recorder, wait_until
-from worker.cli.service import make_clock
 from worker.runtime import jobs
 from worker.runtime.actors import Actors
 from worker.runtime.clock import DEFAULT_CYCLES
+from worker.runtime.processes import make_clock
 
 HOURLY, DAILY, CARRIER = DEFAULT_CYCLES
 
@@ -28,7 +28,7 @@ def test_the_clock_enqueues_the_hourly_cycle_which_enqueues_one_sync_per_group(
     configure_logging(stream=stream)
     recorder = Recorder()
     cycles: list[str] = []
-    monkeypatch.setattr(jobs, "sync_group", recorder.sync_group)
+    monkeypatch.setattr(jobs, "sync_and_summarize", recorder.sync_and_summarize)
     confirmed: list[str] = []
     monkeypatch.setattr(
         jobs,

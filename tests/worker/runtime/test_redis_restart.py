@@ -69,7 +69,7 @@ def throwaway_redis(tmp_path: Path) -> Iterator[ThrowawayRedis]:
 def test_a_redis_restart_in_the_middle_of_a_cycle_loses_no_sync(
         throwaway_redis: ThrowawayRedis, monkeypatch: pytest.MonkeyPatch) -> None:
     recorder = Recorder(sleep_s=0.1)
-    monkeypatch.setattr(jobs, "sync_group", recorder.sync_group)
+    monkeypatch.setattr(jobs, "sync_and_summarize", recorder.sync_and_summarize)
     monkeypatch.setattr(jobs, "hourly_cycle", lambda: jobs.CyclePlan(group_ids=list(GROUPS)))
     settings = load_settings({"REDIS_URL": throwaway_redis.url})
     client = make_redis(settings)

@@ -14,9 +14,9 @@ from config.logging import configure_logging
 from config.migrate import upgrade_database
 from config.settings import load_settings
 from connectors.sandbox.launcher import Sandboxes, start_sandboxes
+from reconciliation.states import RunOutcome
 from tests.worker.service.world import World
 from worker.runtime.context import build_context, set_context
-from worker.service.run_report import Outcome
 
 # Failures in these tests are the sandboxes' answers, not network trouble: fail fast.
 FAST_SETTINGS = {"RETRY_MAX_ATTEMPTS": "2", "RETRY_MAX_TOTAL_S": "2", "RETRY_AFTER_CAP_S": "0.1",
@@ -93,5 +93,5 @@ def synced(world: World) -> dict[str, str]:
     """The demo group connected, every plan chosen for, and synced once; the link ids by role."""
     links = world.choose_standard()
     report = world.sync()
-    assert report.outcome is Outcome.SUCCEEDED, report.as_dict()
+    assert report.outcome is RunOutcome.SUCCEEDED, report.as_dict()
     return links

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from reconciliation.side import Side
+from reconciliation.states import RunOutcome
 from tests.worker.service.world import World
 from worker.runtime.jobs import plan_systems
 from worker.service.group_sync import sync_group
-from worker.service.run_report import Outcome
 
 PQ, BP = Side.PERFECTQUOTE, Side.BENEFITPOINT
 LISTINGS = ("GET /groups/{group_id}/plans", "findProducts")
@@ -18,24 +18,24 @@ def _listing_calls(world: World) -> int:
 
 def _sync_changed(world: World, *refs: tuple[Side, str]) -> object:
     return sync_group(sessions=world.context.sessions, systems=plan_systems(world.context),
-                      perfectquote_group_id="grp_001", trigger="hourly", plan_refs=list(refs))
+                      group_id="grp_001", trigger="hourly", plan_refs=list(refs))
 
 
 def test_only_the_named_links_are_read_and_their_edits_carried(world: World, synced: dict[str, str]) -> None:
     ppo, vision = world.link(synced["ppo"]), world.link(synced["vision"])
-    world.edit_pq(ppo.perfectquote_plan_id, name="Gold PPO 4000")
-    world.edit_bp(vision.benefitpoint_plan_id, name="Vision Plus 2028")
+    world.edit_pq(ppo.plan_ids[PQ], name="Gold PPO 4000")
+    world.edit_bp(vision.plan_ids[BP], name="Vision Plus 2028")
     listings, products_read = _listing_calls(world), world.bp.calls["getProduct"]
 
-    report = _sync_changed(world, (PQ, ppo.perfectquote_plan_id or ""))
+    report = _sync_changed(world, (PQ, ppo.plan_ids[PQ] or ""))
 
-    assert report.outcome is Outcome.SUCCEEDED
+    assert report.outcome is RunOutcome.SUCCEEDED
     assert [w.link_id for w in report.writes] == [ppo.id]
     assert _listing_calls(world) == listings  # no group listing on either side
     # The PPO's product is read, re-read before the write and read back; the vision product never.
     assert world.bp.calls["getProduct"] - products_read == 3
-    assert world.plan(BP, ppo.benefitpoint_plan_id or "").plan.name == "Gold PPO 4000"
-    untouched = world.plan(PQ, vision.perfectquote_plan_id or "").plan
+    assert world.plan(BP, ppo.plan_ids[BP] or "").plan.name == "Gold PPO 4000"
+    untouched = world.plan(PQ, vision.plan_ids[PQ] or "").plan
     assert untouched is not None and untouched.name != "Vision Plus 2028"
     # The whole-group sync still finds what the changed-links sync was not told about.
     assert [w.link_id for w in world.sync().writes] == [vision.id]
@@ -43,23 +43,23 @@ def test_only_the_named_links_are_read_and_their_edits_carried(world: World, syn
 
 def test_a_plan_named_as_deleted_orphans_its_link(world: World, synced: dict[str, str]) -> None:
     ppo = world.link(synced["ppo"])
-    world.delete_bp(ppo.benefitpoint_plan_id or "")
+    world.delete_bp(ppo.plan_ids[BP] or "")
 
-    report = _sync_changed(world, (BP, ppo.benefitpoint_plan_id or ""))
+    report = _sync_changed(world, (BP, ppo.plan_ids[BP] or ""))
 
-    assert report.outcome is Outcome.SUCCEEDED and report.counts.orphaned == 1
+    assert report.outcome is RunOutcome.SUCCEEDED and report.counts.orphaned == 1
     assert world.link(ppo.id).state == "orphaned"
-    assert world.plan(PQ, ppo.perfectquote_plan_id or "").plan is not None  # nothing deleted there
+    assert world.plan(PQ, ppo.plan_ids[PQ] or "").plan is not None  # nothing deleted there
 
 
 def test_an_unreadable_named_plan_fails_its_link_only(world: World, synced: dict[str, str]) -> None:
     ppo, vision = world.link(synced["ppo"]), world.link(synced["vision"])
-    world.edit_bp(vision.benefitpoint_plan_id, name="Vision Plus 2028")
-    world.pq.plans[ppo.perfectquote_plan_id]["rates"]["tiers"]["employee"] = "twelve dollars"
+    world.edit_bp(vision.plan_ids[BP], name="Vision Plus 2028")
+    world.pq.plans[ppo.plan_ids[PQ]]["rates"]["tiers"]["employee"] = "twelve dollars"
 
-    report = _sync_changed(world, (PQ, ppo.perfectquote_plan_id or ""),
-                           (BP, vision.benefitpoint_plan_id or ""))
+    report = _sync_changed(world, (PQ, ppo.plan_ids[PQ] or ""),
+                           (BP, vision.plan_ids[BP] or ""))
 
-    assert report.outcome is Outcome.PARTIAL and list(report.link_errors) == [ppo.id]
+    assert report.outcome is RunOutcome.PARTIAL and list(report.link_errors) == [ppo.id]
     assert world.link(ppo.id).state == "error"
-    assert world.plan(PQ, vision.perfectquote_plan_id or "").plan.name == "Vision Plus 2028"
+    assert world.plan(PQ, vision.plan_ids[PQ] or "").plan.name == "Vision Plus 2028"

@@ -7,8 +7,8 @@ from reconciliation.link_entry import LinkEntry
 from reconciliation.plan import Plan
 from reconciliation.plan_fields import content_hash
 from reconciliation.side import Side
+from reconciliation.states import RunOutcome
 from tests.worker.service.world import BENEFITPOINT_WRITES, PERFECTQUOTE_WRITES, World
-from worker.service.run_report import Outcome
 
 PQ, BP = Side.PERFECTQUOTE, Side.BENEFITPOINT
 
@@ -24,18 +24,18 @@ def test_each_choice_on_both_backends(any_world: World) -> None:
     ids = world.seeded()
     before = {side: world.plans(side) for side in Side}
     report = world.sync()
-    assert report.outcome is Outcome.SUCCEEDED and report.counts.errors == 0
+    assert report.outcome is RunOutcome.SUCCEEDED and report.counts.errors == 0
     assert (report.counts.created, report.counts.updated) == (2, 1)
     after = {side: world.plans(side) for side in Side}
 
     hdhp, vision = world.link(links["hdhp"]), world.link(links["vision"])
     assert hdhp.state == vision.state == "linked"
     # A copy creates the plan on the other side with the same content, and remembers the pair.
-    assert content(after[BP][hdhp.benefitpoint_plan_id]) == content(before[PQ][ids["pq_hdhp"]])
-    assert content(after[PQ][vision.perfectquote_plan_id]) == content(before[BP][ids["bp_vision"]])
+    assert content(after[BP][hdhp.plan_ids[BP]]) == content(before[PQ][ids["pq_hdhp"]])
+    assert content(after[PQ][vision.plan_ids[PQ]]) == content(before[BP][ids["bp_vision"]])
     # Skipped: the life plan exists in PerfectQuote only, and stays that way.
     skipped = world.link(links["life"])
-    assert skipped.benefitpoint_plan_id is None and skipped.baseline_perfectquote is None
+    assert skipped.plan_ids[BP] is None and skipped.baselines[PQ] is None
     assert len(after[BP]) == len(before[BP]) + 1 and len(after[PQ]) == len(before[PQ]) + 1
     # Merged with PerfectQuote as source of truth: BenefitPoint's PPO now holds PerfectQuote's content.
     assert content(after[BP][ids["bp_ppo"]]) == content(before[PQ][ids["pq_ppo"]])
@@ -56,7 +56,7 @@ def test_a_merge_with_benefitpoint_as_source_of_truth_overwrites_perfectquote(wo
     assert pq_after.plan == bp_before.plan
     assert world.plan(BP, ids["bp_ppo"]).version == bp_before.version
     link = world.link(link_id)
-    assert link.state == "linked" and link.baseline(PQ) == link.baseline(BP) == bp_before.plan
+    assert link.state == "linked" and link.baselines[PQ] == link.baselines[BP] == bp_before.plan
 
 
 def test_a_merge_with_perfectquote_as_source_of_truth_overwrites_benefitpoint(world: World) -> None:
@@ -96,6 +96,6 @@ def test_a_sync_right_after_a_sync_writes_nothing(world: World, synced: dict[str
 
     report = world.sync()
 
-    assert report.outcome is Outcome.SUCCEEDED and report.writes == []
+    assert report.outcome is RunOutcome.SUCCEEDED and report.writes == []
     assert world.write_calls() == calls
     assert world.snapshot()["links"] == stored["links"]

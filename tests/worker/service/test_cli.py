@@ -13,6 +13,7 @@ from tests.worker.service.world import World
 from worker.cli.app import app
 
 RUNNER = CliRunner()
+PQ, BP = Side.PERFECTQUOTE, Side.BENEFITPOINT
 
 
 def run(*args: str, code: int = 0) -> Result:
@@ -89,8 +90,8 @@ def test_a_held_conflict_is_listed_settled_and_written(cli_world: World, synced:
     assert "decided by hold_for_review" in run("groups", "policy", "grp_001", "hold_for_review").output
     run("groups", "policy", "grp_001", "whoever_shouts_loudest", code=2)
     link = world.link(synced["ppo"])
-    world.edit_pq(link.perfectquote_plan_id, name="Name typed in PerfectQuote")
-    world.edit_bp(link.benefitpoint_plan_id, name="Name typed in BenefitPoint")
+    world.edit_pq(link.plan_ids[PQ], name="Name typed in PerfectQuote")
+    world.edit_bp(link.plan_ids[BP], name="Name typed in BenefitPoint")
     run("sync", "grp_001")
     assert as_json("status")["groups"][0]["held"] == [link.id]
     assert "1 open conflicts, 0 orphaned, 0 in error, 1 held" in run("status").output
@@ -105,7 +106,7 @@ def test_a_held_conflict_is_listed_settled_and_written(cli_world: World, synced:
     assert "is settled, not open" in again.stderr
 
     run("sync", "grp_001")
-    written = world.plan(Side.PERFECTQUOTE, link.perfectquote_plan_id or "").plan
+    written = world.plan(Side.PERFECTQUOTE, link.plan_ids[PQ] or "").plan
     assert written is not None and written.name == "Name typed in BenefitPoint"
     assert as_json("conflicts") == []
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from reconciliation.decisions import ConflictPolicy
 from reconciliation.link_entry import LinkEntry
 from reconciliation.side import Side
+from reconciliation.states import RunOutcome
 from tests.worker.service.world import World
 from worker.service import overview
-from worker.service.run_report import Outcome
 
 PQ, BP = Side.PERFECTQUOTE, Side.BENEFITPOINT
 
@@ -20,7 +20,7 @@ def test_a_first_dry_run_writes_nothing_and_predicts_the_real_run(any_world: Wor
 
     dry = world.sync(dry_run=True)
 
-    assert dry.outcome is Outcome.SUCCEEDED and dry.run_id is None
+    assert dry.outcome is RunOutcome.SUCCEEDED and dry.run_id is None
     assert world.snapshot() == stored and world.write_calls() == calls
     assert (world.plan_count(), world.product_count()) == (plans, products)
     assert {(w.kind, w.side) for w in dry.writes} == {("create", "benefitpoint"), ("create", "perfectquote"),
@@ -34,10 +34,10 @@ def test_a_first_dry_run_writes_nothing_and_predicts_the_real_run(any_world: Wor
 
 def test_a_dry_run_of_edits_on_both_sides_predicts_every_field(world: World, synced: dict[str, str]) -> None:
     ppo, vision = world.link(synced["ppo"]), world.link(synced["vision"])
-    world.edit_pq(ppo.perfectquote_plan_id, name="Gold PPO 3000 (PQ)",
+    world.edit_pq(ppo.plan_ids[PQ], name="Gold PPO 3000 (PQ)",
                   benefits={"copays": {"specialist": 65}})
-    world.edit_bp(ppo.benefitpoint_plan_id, name="Open Access (BP)", policyNumber="5550001-00")
-    world.edit_bp(vision.benefitpoint_plan_id, attributes={"3003": "175"})
+    world.edit_bp(ppo.plan_ids[BP], name="Open Access (BP)", policyNumber="5550001-00")
+    world.edit_bp(vision.plan_ids[BP], attributes={"3003": "175"})
     stored, calls = world.snapshot(), world.write_calls()
 
     dry = world.sync(dry_run=True)
@@ -66,19 +66,18 @@ def test_a_dry_run_that_finds_an_outage_writes_nothing(world: World) -> None:
 
     dry = world.sync(dry_run=True)
 
-    assert dry.outcome is Outcome.ABORTED and world.snapshot() == stored
+    assert dry.outcome is RunOutcome.ABORTED and world.snapshot() == stored
 
 
 def test_a_dry_run_after_a_settlement_predicts_the_settled_write(
         world: World, synced: dict[str, str]) -> None:
     world.set_policy(ConflictPolicy.HOLD_FOR_REVIEW)
     link = world.link(synced["ppo"])
-    world.edit_pq(link.perfectquote_plan_id, group_number="PQ-1")
-    world.edit_bp(link.benefitpoint_plan_id, policyNumber="BP-2")
+    world.edit_pq(link.plan_ids[PQ], group_number="PQ-1")
+    world.edit_bp(link.plan_ids[BP], policyNumber="BP-2")
     world.sync()
     [conflict] = world.conflicts()
-    with world.context.sessions() as session:
-        overview.settle(session, conflict.id, BP)
+    overview.settle(sessions=world.context.sessions, conflict_id=conflict.id, side=BP)
 
     dry = world.sync(dry_run=True)
     real = world.sync()

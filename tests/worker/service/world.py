@@ -13,9 +13,10 @@ from connectors.sandbox.benefitpoint.store import Store as BenefitPointStore
 from connectors.sandbox.perfectquote.store import PerfectQuoteStore
 from reconciliation.decisions import ConflictPolicy
 from reconciliation.link_entry import LinkEntry
+from reconciliation.records import Conflict, Link
 from reconciliation.side import Side
 from reconciliation.storage import repository as repo
-from reconciliation.storage.tables import ChangeLogEntry, Conflict, PlanLink, SyncRun
+from reconciliation.storage.tables import ChangeRow, ConflictRow, LinkRow, RunRow
 from tests.worker.service.screens import Screens
 from worker.runtime.context import SyncContext
 from worker.runtime.jobs import plan_systems
@@ -57,11 +58,11 @@ class World(Screens):
         counts.update({name: self.bp.calls[name] for name in BENEFITPOINT_WRITES if self.bp.calls[name]})
         return counts
 
-    def plans(self, side: Side, container: str | None = None) -> dict[str, RemotePlan]:
-        """A side's plans of the group as the connector reads them (canonical form)."""
+    def plans(self, side: Side, group_id: str | None = None) -> dict[str, RemotePlan]:
+        """A side's plans of the group (named as that side knows it), as the connector reads them."""
         if side is Side.PERFECTQUOTE:
-            return {p.id: p for p in self.context.perfectquote.list_plans(container or GROUP)}
-        return {p.id: p for p in self.context.benefitpoint.list_plans(container or ACCOUNT)}
+            return {p.id: p for p in self.context.perfectquote.list_plans(group_id or GROUP)}
+        return {p.id: p for p in self.context.benefitpoint.list_plans(group_id or ACCOUNT)}
 
     def plan(self, side: Side, plan_id: str) -> RemotePlan:
         found = plan_systems(self.context)[side].get_plan(plan_id)
@@ -76,48 +77,42 @@ class World(Screens):
 
     # What a plansync user does.
     def connect(self, group_id: str = GROUP, account_id: str = ACCOUNT) -> None:
-        with self.context.sessions() as session:
-            accounts.connect(self.context, session, perfectquote_group_id=group_id,
-                             benefitpoint_account_id=account_id)
+        accounts.connect(sessions=self.context.sessions, perfectquote=self.context.perfectquote,
+                         benefitpoint=self.context.benefitpoint, group_id=group_id, account_id=account_id)
 
     def choose(self, *entries: LinkEntry, group_id: str = GROUP) -> list[str]:
-        with self.context.sessions() as session:
-            return [link.id for link in plan_choices.choose(self.context, session, group_id, entries)]
+        chosen = plan_choices.choose(sessions=self.context.sessions, systems=plan_systems(self.context),
+                                     group_id=group_id, entries=entries)
+        return [link.id for link in chosen]
 
     def set_policy(self, policy: ConflictPolicy, group_id: str = GROUP) -> None:
-        with self.context.sessions() as session:
-            group = repo.get_group_by_pq_id(session, group_id)
-            assert group is not None
-            repo.set_conflict_policy(session, group, policy)
+        accounts.set_conflict_policy(sessions=self.context.sessions, group_id=group_id, policy=policy)
 
     def sync(self, group_id: str = GROUP, *, dry_run: bool = False) -> RunReport:
         return sync_group(sessions=self.context.sessions, systems=plan_systems(self.context),
-                          perfectquote_group_id=group_id, trigger="dry_run" if dry_run else "manual",
-                          dry_run=dry_run)
+                          group_id=group_id, trigger="dry_run" if dry_run else "manual", dry_run=dry_run)
 
     # What plansync recorded.
-    def link(self, link_id: str) -> PlanLink:
+    def link(self, link_id: str) -> Link:
         with self.context.sessions() as session:
-            found = session.get(PlanLink, link_id)
-            assert found is not None, f"no link {link_id}"
-            session.expunge(found)
-            return found
+            return repo.get_link(session, link_id)
 
     def conflicts(self) -> list[Conflict]:
+        """Every conflict stored, whatever its status, in the order recorded."""
         with self.context.sessions() as session:
-            rows = list(session.scalars(select(Conflict).order_by(Conflict.id)))
-            session.expunge_all()
-            return rows
+            ids = session.scalars(select(ConflictRow.id).order_by(ConflictRow.id))
+            return [repo.get_conflict(session, conflict_id) for conflict_id in ids]
 
     def snapshot(self) -> dict[str, Any]:
         """Row counts of the tables a sync writes, and every link as stored: equal means nothing changed."""
         with self.context.sessions() as session:
             counts = {table.__tablename__: session.scalar(select(func.count()).select_from(table))
-                      for table in (SyncRun, ChangeLogEntry, Conflict, PlanLink)}
+                      for table in (RunRow, ChangeRow, ConflictRow, LinkRow)}
             links = sorted(
                 (link.id, link.state, link.perfectquote_plan_id, link.benefitpoint_plan_id,
-                 link.baseline_perfectquote, link.baseline_benefitpoint, link.last_error, link.create_intent)
-                for link in session.scalars(select(PlanLink)))
+                 link.baseline_perfectquote, link.baseline_benefitpoint, link.last_error, link.create_intent,
+                 link.version)
+                for link in session.scalars(select(LinkRow)))
             return {"counts": counts, "links": links}
 
     def seeded(self) -> dict[str, str]:

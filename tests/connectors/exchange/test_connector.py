@@ -7,6 +7,7 @@ import pytest
 
 from connectors.errors import AccessDenied, BadResponse, NotFound, TransientError, ValidationFailed
 from connectors.exchange.connector import CarrierExchangeConnector
+from tests.carriers.conftest import member_change
 
 from .conftest import FAST_RETRY, Exchange
 
@@ -25,7 +26,7 @@ def test_groups_and_periods_are_found_again_not_duplicated(exchange: Exchange) -
 def test_422_carries_the_errors(exchange: Exchange) -> None:
     period_id = _period(exchange)
     with pytest.raises(ValidationFailed) as refused:
-        exchange.connector.transmit(period_id, "tx-1", [{"kind": "add", "member_external_id": "m_1"}])
+        exchange.connector.transmit(period_id, "tx-1", [member_change("m_1")])
     assert refused.value.details == {"status": ["not active"]} and "not active" in str(refused.value)
     with pytest.raises(ValidationFailed, match="carrier_group_number"):
         exchange.connector.set_enabled(period_id, True)
@@ -94,3 +95,16 @@ def test_advance_moves_the_sandbox_clock_and_activates(exchange: Exchange) -> No
     assert moved.status_code == 200 and (exchange.now() - before).total_seconds() == 6
     assert exchange.connector.get_coverage_period(period_id).status == "active"
     assert httpx.post(f"{exchange.url}/_sandbox/advance", json={"seconds": -1}).status_code == 400
+
+
+def test_changes_are_sent_in_the_exchange_words(exchange: Exchange) -> None:
+    period_id = _period(exchange)
+    exchange.advance(seconds=6)
+    receipt = exchange.connector.transmit(period_id, "tx-1", [member_change("m_9", ssn="123-45-6789")])
+    again = exchange.connector.transmit(period_id, "tx-1", [member_change("m_9")])
+    assert (receipt.status, receipt.replayed, again.id, again.replayed) == ("queued", False, receipt.id, True)
+    [sent] = exchange.store.transmissions.values()
+    assert sent["changes"] == [{
+        "kind": "add", "member_external_id": "m_9", "first_name": "Dana", "last_name": "Whitfield",
+        "ssn": "123-45-6789", "date_of_birth": "1984-07-19", "relationship": "subscriber",
+        "coverage_level": "EE", "effective_date": "2026-04-01"}]

@@ -1,0 +1,58 @@
+"""Answers are read as a stream and refused past the size limit, whatever the server declares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from connectors.errors import BadResponse
+from connectors.transport import send
+
+
+def _client(handler: httpx.MockTransport) -> httpx.Client:
+    return httpx.Client(transport=handler, base_url="http://system.test")
+
+
+def test_an_answer_under_the_limit_is_read_whole() -> None:
+    client = _client(httpx.MockTransport(lambda request: httpx.Response(200, content=b"x" * 1000)))
+    response = send(client, client.build_request("GET", "/"), system="perfectquote", operation="get_group",
+                    max_bytes=1000)
+    assert response.content == b"x" * 1000 and response.status_code == 200
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_reading() -> None:
+    read: list[int] = []
+
+    def body() -> httpx.SyncByteStream:
+        class Stream(httpx.SyncByteStream):
+            def __iter__(self) -> Iterator[bytes]:
+                read.append(1)
+                yield b"x" * 10
+
+        return Stream()
+
+    client = _client(httpx.MockTransport(
+        lambda request: httpx.Response(200, headers={"content-length": "5000000"}, stream=body())))
+    with pytest.raises(BadResponse) as caught:
+        send(client, client.build_request("GET", "/"), system="benefitpoint", operation="findProducts",
+             max_bytes=1000)
+    assert caught.value.system == "benefitpoint" and caught.value.operation == "findProducts"
+    assert "limit of 1000 bytes" in str(caught.value)
+    assert read == []
+
+
+def test_a_stream_without_a_length_is_cut_at_the_limit() -> None:
+    pulled: list[int] = []
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(1000):
+            pulled.append(1)
+            yield b"y" * 100
+
+    client = _client(httpx.MockTransport(lambda request: httpx.Response(200, content=chunks())))
+    with pytest.raises(BadResponse, match="limit of 1000 bytes"):
+        send(client, client.build_request("GET", "/"), system="perfectquote", operation="list_plans",
+             max_bytes=1000)
+    assert len(pulled) <= 11

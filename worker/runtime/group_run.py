@@ -1,0 +1,124 @@
+"""Running one group's sync under its lease: the one path of every run, queued or `plansync sync --here`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar, overload
+
+import dramatiq
+import structlog
+
+from config.logging import get_logger
+from worker.runtime.coalesce import GroupRuns
+
+log = get_logger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerTiming:
+    """Time limits and retry bounds; the lease outlives the time limit so a live run never loses it."""
+
+    sync_time_limit_ms: int = 30 * 60_000
+    lease_margin_ms: int = 5 * 60_000
+    recheck_margin_ms: int = 1_000
+    cycle_time_limit_ms: int = 10 * 60_000
+    max_retries: int = 5
+
+    @property
+    def lease_ttl_ms(self) -> int:
+        return self.sync_time_limit_ms + self.lease_margin_ms
+
+
+class GroupBusy(RuntimeError):
+    """Another run holds the group's lease, and the caller has no trigger message to leave pending."""
+
+    def __init__(self, group_id: str, *, remaining_ms: int) -> None:
+        super().__init__(f"group {group_id} is being synced by another run ({remaining_ms} ms left)")
+        self.group_id = group_id
+        self.remaining_ms = remaining_ms
+
+
+@overload
+def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Callable[[], T], *, group_id: str, trigger: str,
+              timing: WorkerTiming) -> T: ...
+
+
+@overload
+def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Callable[[], T], *, group_id: str, trigger: str,
+              timing: WorkerTiming, message_id: str, pending_token: str | None = None) -> T | None: ...
+
+
+def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Callable[[], T], *, group_id: str, trigger: str,
+              timing: WorkerTiming, message_id: str | None = None,
+              pending_token: str | None = None) -> T | None:
+    """Run `sync` under the group's lease; return what it returned, or None when the message needed no run.
+
+    With a trigger message (`message_id`, the sync_group actor): a redelivered message whose run finished
+    and a recheck whose trigger was answered do nothing, a busy group leaves the trigger pending, and the
+    outcome is recorded under every message the run covers (what `sync --wait` reads). Without one
+    (`sync --here`), a busy group raises GroupBusy. Either way the lease is renewed while `sync` runs and
+    released by compare-and-delete, and triggers left pending meanwhile get exactly one follow-up run
+    (of the whole group, whatever plans they named).
+    """
+    with structlog.contextvars.bound_contextvars(group_id=group_id, trigger=trigger):
+        if message_id is not None and _answered(runs, group_id, message_id, pending_token):
+            return None
+        lease = runs.lease(group_id, ttl_ms=timing.lease_ttl_ms)
+        if not lease.acquire():
+            _busy(runs, actor, group_id, remaining_ms=lease.remaining_ms(), timing=timing,
+                  message_id=message_id, pending_token=pending_token)
+            return None
+        outcome: dict[str, Any] = {"group_id": group_id, "trigger": trigger, "message_id": message_id}
+        covered = [] if message_id is None else [message_id]
+        try:
+            # A run with no message of its own leaves waiting triggers to the follow-up, which answers them.
+            if message_id is not None:
+                covered += runs.claim(group_id)
+            log.info("worker.lease.acquired", covers=len(covered), ttl_ms=lease.ttl_ms)
+            with lease.kept_alive():
+                result = sync()
+            if covered:
+                runs.record_outcome(covered, {**outcome, "status": "finished", "summary": result})
+            return result
+        except Exception as error:
+            if covered:
+                runs.record_outcome(covered, {**outcome, "status": "failed",
+                                              "error": f"{type(error).__name__}: {error}"})
+            raise
+        finally:
+            if lease.release():
+                log.info("worker.lease.released")
+            else:
+                log.error("worker.lease.lost", key=lease.key)
+            if runs.take_pending(group_id):
+                actor.send(group_id, "coalesced")
+                log.info("worker.trigger.follow_up")
+
+
+def _answered(runs: GroupRuns, group_id: str, message_id: str, pending_token: str | None) -> bool:
+    """A message already answered: redelivered after its run finished, or a recheck a later run satisfied."""
+    previous = runs.outcome(message_id)
+    if previous is not None and previous.get("status") == "finished":
+        log.info("worker.message.duplicate", covered_by=previous.get("message_id"))
+        return True
+    if pending_token is not None and runs.pending_token(group_id) != pending_token:
+        log.info("worker.trigger.satisfied")
+        return True
+    return False
+
+
+def _busy(runs: GroupRuns, actor: dramatiq.Actor, group_id: str, *, remaining_ms: int, timing: WorkerTiming,
+          message_id: str | None, pending_token: str | None) -> None:
+    """Leave a trigger message pending (one follow-up answers it); with no message, raise GroupBusy."""
+    if message_id is None:
+        raise GroupBusy(group_id, remaining_ms=remaining_ms)
+    log.info("worker.lease.busy", remaining_ms=remaining_ms)
+    token = pending_token or runs.mark_pending(group_id, waiter=message_id)
+    log.info("worker.trigger.coalesced", recheck=token is not None)
+    if token is not None:
+        # Safety net for an owner that died: look again once its lease must have expired.
+        delay_ms = remaining_ms + timing.recheck_margin_ms
+        actor.send_with_options(args=(group_id, "coalesced", token), delay=delay_ms)
+        log.info("worker.trigger.recheck", delay_ms=delay_ms)
