@@ -15,8 +15,8 @@ from reconciliation.decisions import (
 from reconciliation.field_diff import changed_paths, creation_changes, field_changes
 from reconciliation.field_merge import merge_fields
 from reconciliation.plan import Plan
-from reconciliation.plan_fields import content_hash, plan_from_fields, plan_to_fields
-from reconciliation.side import Side
+from reconciliation.plan_fields import plan_from_fields, plan_to_fields
+from reconciliation.side import SIDES, Side
 
 
 def suspected_outage(*, linked: int, missing: int) -> bool:
@@ -37,13 +37,13 @@ def reconcile(link: LinkInput) -> Reconciliation:
     if link.choice in (Choice.SKIP, Choice.UNREVIEWED):
         return _stay(link, Action.NOTHING, reason=f"{link.choice}: not synced")
     _check(link)
-    gone = [side for side in Side if link.sides[side].known and link.sides[side].current is None]
+    gone = [side for side in SIDES if link.sides[side].known and link.sides[side].current is None]
     if gone:
         sides = " and ".join(side.value for side in gone)
         return _stay(link, Action.ORPHANED, reason=f"orphaned: the {sides} plan is gone; held for review")
     if not link.sides[link.source_of_truth.other].known:
         return _create(link)
-    if any(link.sides[side].baseline is None for side in Side):
+    if any(link.sides[side].baseline is None for side in SIDES):
         return _first_sync(link)
     return _three_way(link)
 
@@ -53,11 +53,11 @@ def _check(link: LinkInput) -> None:
         raise ReconcileInputError(f"source_of_truth {link.source_of_truth!r} is neither side")
     if not isinstance(link.policy, ConflictPolicy):
         raise ReconcileInputError(f"policy {link.policy!r} is not a conflict policy")
-    for side in Side:
+    for side in SIDES:
         state = link.sides[side]
         if not state.known and (state.baseline is not None or state.current is not None):
             raise ReconcileInputError(f"{side.value}: no plan is linked there, yet it has content")
-    if link.choice is Choice.MERGE and not all(link.sides[side].known for side in Side):
+    if link.choice is Choice.MERGE and not all(link.sides[side].known for side in SIDES):
         raise ReconcileInputError("a merge links a plan on each side; one side has none")
     if link.choice is Choice.COPY and not link.sides[link.source_of_truth].known:
         raise ReconcileInputError(f"a copy from {link.source_of_truth.value} needs a plan there")
@@ -70,7 +70,7 @@ def _stay(
     return Reconciliation(
         action=action,
         conflicts=conflicts,
-        next_baselines={side: link.sides[side].baseline for side in Side},
+        next_baselines={side: link.sides[side].baseline for side in SIDES},
         reason=reason,
     )
 
@@ -98,32 +98,32 @@ def _create(link: LinkInput) -> Reconciliation:
     target = link.source_of_truth.other
     write = Write(side=target, kind=WriteKind.CREATE, plan=origin, changes=creation_changes(origin))
     return _outcome(
-        {side: origin for side in Side},
+        {side: origin for side in SIDES},
         writes=(write,),
         reason=f"copy: create the plan in {target.value}",
     )
 
 
 def _currents(link: LinkInput) -> dict[Side, Plan]:
-    return _present({side: link.sides[side].current for side in Side})
+    return _present({side: link.sides[side].current for side in SIDES})
 
 
 def _present(plans: dict[Side, Plan | None]) -> dict[Side, Plan]:
     """Both sides' plans, once the checks above have made sure neither is missing."""
     present = {side: plan for side, plan in plans.items() if plan is not None}
-    assert len(present) == len(Side)
+    assert len(present) == len(SIDES)
     return present
 
 
 def _first_sync(link: LinkInput) -> Reconciliation:
     currents = _currents(link)
     source, target = link.source_of_truth, link.source_of_truth.other
-    if content_hash(currents[source]) == content_hash(currents[target]):
+    if currents[source] == currents[target]:
         return _outcome(currents, reason="first sync: both sides already hold the same plan")
     changes = field_changes(plan_to_fields(currents[target]), plan_to_fields(currents[source]))
     write = Write(side=target, kind=WriteKind.UPDATE, plan=currents[source], changes=changes)
     return _outcome(
-        {side: currents[source] for side in Side},
+        {side: currents[source] for side in SIDES},
         writes=(write,),
         reason=f"first sync: {source.value} overwrites {target.value}",
     )
@@ -131,18 +131,20 @@ def _first_sync(link: LinkInput) -> Reconciliation:
 
 def _three_way(link: LinkInput) -> Reconciliation:
     currents = _currents(link)
-    baselines = _present({side: link.sides[side].baseline for side in Side})
-    moved = [side for side in Side if content_hash(currents[side]) != content_hash(baselines[side])]
+    baselines = _present({side: link.sides[side].baseline for side in SIDES})
+    # Canonical plans compare by content (every value is normalized when a Plan is built), so equality
+    # is the content comparison: no serialization and no hashing for the common, unchanged link.
+    moved = [side for side in SIDES if currents[side] != baselines[side]]
     if not moved:
         return _outcome(currents, reason="unchanged")
-    flat_currents = {side: plan_to_fields(currents[side]) for side in Side}
-    flat_baselines = {side: plan_to_fields(baselines[side]) for side in Side}
+    flat_currents = {side: plan_to_fields(currents[side]) for side in SIDES}
+    flat_baselines = {side: plan_to_fields(baselines[side]) for side in SIDES}
     merged = merge_fields(
         baselines=flat_baselines,
         currents=flat_currents,
         changed={
             side: changed_paths(flat_baselines[side], flat_currents[side]) if side in moved else ()
-            for side in Side
+            for side in SIDES
         },
         source_of_truth=link.source_of_truth,
         policy=link.policy,
@@ -154,7 +156,7 @@ def _three_way(link: LinkInput) -> Reconciliation:
         return _stay(link, Action.HELD, reason=reason, conflicts=merged.conflicts)
     writes = []
     held = dict(currents)
-    for side in Side:
+    for side in SIDES:
         changes = field_changes(flat_currents[side], merged.targets[side])
         if changes:
             held[side] = plan_from_fields(merged.targets[side])

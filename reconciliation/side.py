@@ -17,3 +17,8 @@ class Side(StrEnum):
     def short(self) -> str:
         """The prefix users type: pq:ID, bp:ID."""
         return "pq" if self is Side.PERFECTQUOTE else "bp"
+
+
+# Iterating an Enum class walks its members through a generator each time: the reconcile step,
+# run for every link of every cycle, iterates this tuple instead.
+SIDES: tuple[Side, ...] = tuple(Side)
