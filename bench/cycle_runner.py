@@ -1,4 +1,5 @@
-"""One hourly cycle as the worker runs it: read the feeds, sync the changed groups on N threads, confirm."""
+"""One hourly cycle as the worker runs it: read the feeds (pending work and watermarks stored), sync the
+changed groups on N threads."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ from dataclasses import dataclass, field
 
 from connectors.sandbox.benefitpoint.store import Store
 from connectors.sandbox.perfectquote.store import PerfectQuoteStore
-from reconciliation.side import Side
 from reconciliation.states import RunOutcome
 from worker.runtime import jobs
 from worker.runtime.context import get_context
-from worker.service import group_sync
+from worker.service import group_sync, pending_work
 from worker.service.run_report import RunReport
 
 
@@ -72,15 +72,16 @@ class CycleFigures:
 
 
 def _sync(group_id: str, plan_refs: list[list[str]] | None) -> RunReport:
-    """As the sync_group actor runs it for a cycle: only the links to the plans the feeds named."""
+    """As the sync_group actor runs a cycle's nudge: only the links to the group's pending plans."""
     context = get_context()
-    refs = None if plan_refs is None else [(Side(side), plan_id) for side, plan_id in plan_refs]
+    refs = None if plan_refs is None else pending_work.pending_refs(context.sessions, group_id)
     return group_sync.sync_group(sessions=context.sessions, systems=jobs.plan_systems(context),
                                  group_id=group_id, trigger="hourly", plan_refs=refs)
 
 
 def run_cycle(counter: CallCounter, *, concurrency: int) -> CycleFigures:
-    """The real `hourly_cycle()`, then the real `sync_group` per changed group; then the watermarks move."""
+    """The real `hourly_cycle()` (its pending work and watermarks committed), then the real `sync_group`
+    per changed group."""
     before = counter.snapshot()
     cpu_before, sandbox_before = time.process_time(), sandbox_cpu_s()
     started = time.perf_counter()

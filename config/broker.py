@@ -28,7 +28,11 @@ MIN_BACKOFF_MS = 5_000
 MAX_BACKOFF_MS = 10 * 60_000
 # Enough attempts to ride out a Redis restart of several seconds instead of losing the call.
 REDIS_RETRY_ATTEMPTS = 12
-HEARTBEAT_TIMEOUT_MS = 60_000
+# A killed worker's unacknowledged messages (its run, a recheck it held) come back this long after its
+# last heartbeat (sent about every second), at the next maintenance: one broker command in twenty
+# (MAINTENANCE_CHANCE out of a million) looks, so that a dead worker's group runs again within a minute.
+HEARTBEAT_TIMEOUT_MS = 15_000
+MAINTENANCE_CHANCE = 50_000
 
 _embedded_server = fakeredis.FakeServer()
 
@@ -65,23 +69,22 @@ def make_broker(
     namespace: str = "plansync",
     client: redis.Redis | None = None,
     heartbeat_timeout_ms: int = HEARTBEAT_TIMEOUT_MS,
-    maintenance_chance: int | None = None,
+    maintenance_chance: int = MAINTENANCE_CHANCE,
 ) -> dramatiq.Broker:
     """RedisBroker when REDIS_URL is set, else the in-process StubBroker; also set as the global broker.
 
     `maintenance_chance` (out of a million commands) is how often a broker call requeues the unacked
-    messages of workers whose heartbeat stopped; dramatiq's default is used when None.
+    messages of workers whose heartbeat stopped.
     """
     if settings.redis_url is None:
         broker: dramatiq.Broker = StubBroker(middleware=middleware_list())
     else:
-        options = {} if maintenance_chance is None else {"maintenance_chance": maintenance_chance}
         broker = RedisBroker(
             client=client or make_redis(settings),
             namespace=namespace,
             middleware=middleware_list(),
             heartbeat_timeout=heartbeat_timeout_ms,
-            **options,
+            maintenance_chance=maintenance_chance,
         )
     dramatiq.set_broker(broker)
     return broker

@@ -83,4 +83,5 @@ def upgrade_database(database_url: str) -> None:
             after = MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
-    log.info("db.upgraded", database=safe_url(database_url), from_revision=before, to_revision=after)
+    if before != after:  # Every command on the embedded database calls this: only a change is news.
+        log.info("db.upgraded", database=safe_url(database_url), from_revision=before, to_revision=after)

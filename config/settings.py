@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
@@ -45,14 +46,39 @@ class Settings:
         return self.redis_url is None and self.database_url.startswith("sqlite")
 
 
-def _url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+HTTP_SCHEMES = ("http", "https")
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+_URL_PASSWORD = re.compile(r"(?P<head>//[^/@:]*:)[^/@]*@")
+
+
+def mask_url(url: str) -> str:
+    """The URL with the password of its user part masked: `postgresql://app:***@db/plansync`."""
+    return _URL_PASSWORD.sub(r"\g<head>***@", url)
+
+
+def _url(env: Mapping[str, str], name: str, default: str | None, *, schemes: tuple[str, ...]) -> str | None:
+    """A URL of one of `schemes`: `localhost:8801` (read as scheme `localhost`) is refused, naming it."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
-    parsed = urlparse(raw)
-    if not parsed.scheme or not (parsed.netloc or parsed.path):
-        raise SettingsError(f"{name}={raw!r} is not a URL (expected scheme://host/...)")
-    return raw
+    shown = mask_url(raw)
+    expected = " or ".join(f"{scheme}://" for scheme in schemes)
+    parsed = urlparse(raw.strip())
+    if "://" not in raw or parsed.scheme.lower() not in schemes:
+        hint = "; PostgreSQL is postgresql://" if parsed.scheme.lower() == "postgres" else ""
+        if "://" not in raw and schemes == HTTP_SCHEMES:
+            hint = f"; write it as http://{shown}"
+        raise SettingsError(f"{name}={shown!r} is not a URL starting with {expected}{hint}")
+    needs_host = parsed.scheme.lower() not in {"sqlite", "unix"}
+    if not (parsed.netloc if needs_host else (parsed.netloc or parsed.path)):
+        raise SettingsError(f"{name}={shown!r} names no {'host' if needs_host else 'file'} "
+                            f"(expected {expected}...)")
+    return raw.strip()
+
+
+def _http_url(env: Mapping[str, str], name: str, default: str) -> str:
+    return _url(env, name, default, schemes=HTTP_SCHEMES) or default
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -92,16 +118,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if level not in {"debug", "info", "warning", "error"}:
         raise SettingsError(f"LOG_LEVEL={level!r} is not one of debug, info, warning, error")
     return Settings(
-        database_url=_url(env, "DATABASE_URL", "sqlite:///plansync.db") or "",
-        redis_url=_url(env, "REDIS_URL", None),
-        perfectquote_url=_url(env, "PERFECTQUOTE_URL", SANDBOX_PERFECTQUOTE_URL) or "",
+        database_url=_url(env, "DATABASE_URL", "sqlite:///plansync.db", schemes=DATABASE_SCHEMES) or "",
+        redis_url=_url(env, "REDIS_URL", None, schemes=REDIS_SCHEMES),
+        perfectquote_url=_http_url(env, "PERFECTQUOTE_URL", SANDBOX_PERFECTQUOTE_URL),
         perfectquote_token=_text(env, "PERFECTQUOTE_TOKEN", "sandbox-token"),
-        benefitpoint_url=_url(env, "BENEFITPOINT_URL", SANDBOX_BENEFITPOINT_URL) or "",
+        benefitpoint_url=_http_url(env, "BENEFITPOINT_URL", SANDBOX_BENEFITPOINT_URL),
         benefitpoint_username=_text(env, "BENEFITPOINT_USERNAME", "sandbox"),
         benefitpoint_password=_text(env, "BENEFITPOINT_PASSWORD", "sandbox"),
         benefitpoint_link_field_id=_number(env, "BENEFITPOINT_LINK_FIELD_ID", 9001, int),
         benefitpoint_rates_writable=_bool(env, "BENEFITPOINT_RATES_WRITABLE", True),
-        carrier_exchange_url=_url(env, "CARRIER_EXCHANGE_URL", SANDBOX_EXCHANGE_URL) or "",
+        carrier_exchange_url=_http_url(env, "CARRIER_EXCHANGE_URL", SANDBOX_EXCHANGE_URL),
         carrier_exchange_api_key=_text(env, "CARRIER_EXCHANGE_API_KEY", "sandbox-key"),
         http_timeout_s=_number(env, "HTTP_TIMEOUT_S", 10.0, float),
         http_max_response_bytes=_number(env, "HTTP_MAX_RESPONSE_BYTES", 16 * 1024 * 1024, int),

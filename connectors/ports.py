@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from carriers.enrollment import EnrollmentChange
+from reconciliation.pending import UnreadableChange
 from reconciliation.plan import Plan
 from reconciliation.side import Side
 
@@ -20,7 +23,33 @@ __all__ = [
     "PlanSystem",
     "RemotePlan",
     "Side",
+    "check_call_guard",
+    "guarded_calls",
 ]
+
+# A run's fence, checked before every request a connector sends while the run writes a plan.
+_call_guard: ContextVar[Callable[[], None] | None] = ContextVar("plansync_call_guard", default=None)
+
+
+@contextmanager
+def guarded_calls(check: Callable[[], None]) -> Iterator[None]:
+    """Each request a connector sends inside the block is preceded by `check`, which raises to stop it.
+
+    One plan's write is several requests (BenefitPoint: product, summary, rates): a run that lost its
+    group stops between any two of them, not only between plans.
+    """
+    token = _call_guard.set(check)
+    try:
+        yield
+    finally:
+        _call_guard.reset(token)
+
+
+def check_call_guard() -> None:
+    """Called by the transport before it sends anything."""
+    guard = _call_guard.get()
+    if guard is not None:
+        guard()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,11 +72,16 @@ class RemotePlan:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChangeFeedPage:
-    """Plan ids (per group where known) changed since a watermark, and the next watermark."""
+    """Plan ids (per group where known) changed since a watermark, and the next watermark.
+
+    `unreadable`: entities of the feed whose plan could not be found out (an unreadable answer); the
+    caller keeps them and asks again next cycle, while the watermark moves on.
+    """
 
     changed: Sequence[tuple[str | None, str]]
     deleted: Sequence[tuple[str | None, str]]
     watermark: str
+    unreadable: Sequence[UnreadableChange] = ()
 
 
 class NamedGroup(Protocol):

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from connectors.errors import AccessDenied, BadResponse, ConnectorError, NotFound, TransientError
+from connectors.ports import check_call_guard
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 # No answer of any of the three contracts comes near this; a bigger one is refused before it is held whole.
@@ -43,8 +44,9 @@ def send(client: httpx.Client, request: httpx.Request, *, system: str, operation
 
     The body is read as a stream and refused (BadResponse) past `max_bytes`, so an oversized
     answer never sits whole in memory. `handled_statuses` are left to the caller (a SOAP 500 may
-    be a fault with a meaning).
+    be a fault with a meaning). A guard the caller set (`ports.guarded_calls`) is checked first.
     """
+    check_call_guard()
     try:
         response = _read_capped(client, request, system=system, operation=operation, max_bytes=max_bytes)
     except httpx.TimeoutException as error:

@@ -98,6 +98,8 @@ class Run:
     # Only a run that listed the whole group knows it; a run of changed links leaves it None.
     unreviewed: int | None = None
     error: str | None = None
+    # The fence token the run registered at its start; None for a dry run or a cycle.
+    fence_token: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

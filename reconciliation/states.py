@@ -22,6 +22,8 @@ class RunOutcome(StrEnum):
     PARTIAL = "partial"
     FAILED = "failed"
     ABORTED = "aborted"
+    INTERRUPTED = "interrupted"  # stopped by its operator (Ctrl-C) before it finished
+    SUPERSEDED = "superseded"  # a newer run of its group took over; it wrote nothing more after that
 
 
 class ConflictStatus(StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from config.logging import get_logger
@@ -12,6 +13,8 @@ from connectors.benefitpoint.values import text
 from connectors.benefitpoint.xmltree import Native
 from connectors.errors import BadResponse, NotFound, ValidationFailed
 from connectors.ports import ChangeFeedPage
+from reconciliation.pending import UnreadableChange
+from reconciliation.side import Side
 
 log = get_logger(__name__)
 OPERATION = "findChanges"
@@ -29,7 +32,12 @@ class ChangeFeedReader:
     def __init__(self, client: BrokerConnectClient) -> None:
         self._client = client
 
-    def read(self, watermark: str | None) -> Changes:
+    def read(self, watermark: str | None, *, retry: Sequence[UnreadableChange] = ()) -> Changes:
+        """The changes since `watermark`, and the entities of `retry` (unreadable last time) asked again.
+
+        An entity whose answer cannot be read is reported in `page.unreadable`, not raised: the rest of
+        the feed goes on.
+        """
         summary = self._client.find_changes(watermark)
         next_watermark = text(summary, "processStartedOn", where="ChangeSummary")
         if next_watermark is None:
@@ -38,12 +46,18 @@ class ChangeFeedReader:
         accounts_of: dict[int, str | None] = {}
         changed: list[int] = []
         account_ids: list[str] = []
-        for entry in self._entries(summary, "modifications"):
+        unreadable: list[UnreadableChange] = []
+        for entry in dict.fromkeys([*self._entries(summary, "modifications"), *_retried(retry)]):
             kind, entity = entry
             if kind == "Account":
                 account_ids.append(str(entity))
                 continue
-            product_id = self._owner(kind, entity)
+            try:
+                product_id = self._owner(kind, entity)
+            except BadResponse as error:
+                unreadable.append(UnreadableChange(side=Side.BENEFITPOINT, entity_type=kind,
+                                                   entity_id=str(entity), error=str(error)))
+                continue
             if product_id is not None and product_id not in changed:
                 changed.append(product_id)
         deleted = []
@@ -58,6 +72,7 @@ class ChangeFeedReader:
             changed=[(self._account(pid, accounts_of), str(pid)) for pid in changed if pid not in deleted],
             deleted=[(None, str(pid)) for pid in deleted],
             watermark=next_watermark,
+            unreadable=unreadable,
         )
         return Changes(page=page, accounts=tuple(dict.fromkeys(account_ids)))
 
@@ -90,6 +105,18 @@ class ChangeFeedReader:
             try:
                 product = self._client.get_product(product_id)
                 cache[product_id] = str(entity_id(product, "accountID", operation="getProduct"))
-            except (NotFound, ValidationFailed):
+            except (NotFound, ValidationFailed, BadResponse):
+                # The product id is what the cycle needs (it finds the group through the link).
                 cache[product_id] = None
         return cache[product_id]
+
+
+def _retried(retry: Sequence[UnreadableChange]) -> list[tuple[str, int]]:
+    entries = []
+    for change in retry:
+        if str(change.entity_id).strip().isdigit():
+            entries.append((change.entity_type, int(change.entity_id)))
+        else:
+            log.info("benefitpoint.change_unmapped", entity_type=change.entity_type,
+                     entity_id=change.entity_id)
+    return entries

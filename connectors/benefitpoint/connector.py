@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -22,6 +22,7 @@ from connectors.benefitpoint.writer import PlanWriter
 from connectors.errors import BadResponse, NotFound, StaleVersion, ValidationFailed
 from connectors.ports import ChangeFeedPage, RemotePlan
 from connectors.transport import DEFAULT_MAX_RESPONSE_BYTES, make_client
+from reconciliation.pending import UnreadableChange
 from reconciliation.plan import Plan
 from reconciliation.side import Side
 
@@ -112,8 +113,10 @@ class BenefitPointConnector:
         self._writer.update(product_id, plan, native=fresh.native, current=fresh.plan, link_id=link_id)
         return self._reader.read(product_id)
 
-    def changes_since(self, watermark: str | None) -> ChangeFeedPage:
-        return self._changes.read(watermark).page
+    def changes_since(self, watermark: str | None, *,
+                      retry: Sequence[UnreadableChange] = ()) -> ChangeFeedPage:
+        """The feed since `watermark`; `retry`: entities unreadable last cycle, asked about again."""
+        return self._changes.read(watermark, retry=retry).page
 
     def find_accounts(self, name_match: str | None = None) -> list[accounts.AccountSummary]:
         return [self._mapped(accounts.account_summary, record, "findAccounts")

@@ -22,12 +22,14 @@ from connectors.benefitpoint.soap import (
     soap_action,
 )
 from connectors.benefitpoint.xmltree import to_native
-from connectors.errors import AccessDenied, BadResponse, ConnectorError, TransientError
+from connectors.errors import AccessDenied, BadResponse, ConnectorError, NotFound, TransientError
 from connectors.retry import call_with_retry
 from connectors.transport import DEFAULT_MAX_RESPONSE_BYTES, send
 
 log = get_logger(__name__)
 MAX_SESSION_ID_LENGTH = 512
+# A login answer refused at these is no SOAP answer at all; past them it is a bad login answer.
+_NOT_SOAP_FIELDS = frozenset({"Envelope", "Body", "status"})
 
 
 class SoapSession:
@@ -79,12 +81,20 @@ class SoapSession:
         params = {"username": self._username, "password": self._password}
         try:
             response = self._post(LOGIN_PATH, "login", params, session_id=None, retry=True)
-        except (TransientError, BadResponse):
+        except TransientError:
             raise
+        except (NotFound, BadResponse) as error:
+            field = getattr(error, "field", None) or "status"
+            if field not in _NOT_SOAP_FIELDS:
+                raise
+            # No SOAP answer at all (a 404, an HTML page): the address is wrong, not the credentials.
+            raise BadResponse(system=SYSTEM, operation="login", field=field, status=error.status,
+                              message=f"no BenefitPoint SOAP service at {self._login_url()} "
+                                      f"({error.message}): check BENEFITPOINT_URL") from None
         except ConnectorError as error:
             status = getattr(error, "status", None)
             raise AccessDenied(system=SYSTEM, operation="login", status=status,
-                               message="login refused (check the BenefitPoint username and password)"
+                               message="login refused: check BENEFITPOINT_USERNAME and BENEFITPOINT_PASSWORD"
                                ) from None
         result = next((child for child in response if child.tag.rpartition("}")[2] == "result"), None)
         record = to_native(result) if result is not None else None
@@ -100,6 +110,10 @@ class SoapSession:
                                       "characters or holding spaces)")
         log.info("benefitpoint.login")
         return session_id
+
+    def _login_url(self) -> str:
+        url = self._client.build_request("POST", LOGIN_PATH).url
+        return str(url.copy_with(username=None, password=None) if url.userinfo else url)
 
     def _post(self, path: str, operation: str, params: Mapping[str, Any], *, session_id: str | None,
               retry: bool) -> Element:

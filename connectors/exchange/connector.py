@@ -8,9 +8,10 @@ from typing import Any
 import httpx
 
 from carriers.enrollment import EnrollmentChange
-from connectors.errors import BadResponse, ConnectorError, Duplicate, ValidationFailed
+from connectors.errors import AccessDenied, BadResponse, ConnectorError, Duplicate, ValidationFailed
 from connectors.exchange import records
 from connectors.exchange.records import SYSTEM
+from connectors.paths import segment
 from connectors.ports import CoveragePeriod, ExchangeMessage, TransmissionReceipt
 from connectors.retry import call_with_retry
 from connectors.transport import DEFAULT_MAX_RESPONSE_BYTES, json_object, make_client, send
@@ -37,6 +38,10 @@ def _raise_for_status(response: httpx.Response, *, operation: str) -> None:
     raise kind(system=SYSTEM, operation=operation, status=status, message=f"HTTP {status}", details=errors)
 
 
+def _id(exchange_id: str) -> str:
+    return segment(exchange_id, what="carrier exchange id")
+
+
 class CarrierExchangeConnector:
     """The exchange's resources; the API key travels in a header and is never logged."""
 
@@ -61,8 +66,13 @@ class CarrierExchangeConnector:
               params: Mapping[str, Any] | None = None) -> tuple[httpx.Response, dict[str, Any]]:
         def once() -> tuple[httpx.Response, dict[str, Any]]:
             request = self._http.build_request(method, url, json=body, params=params)
-            response = send(self._http, request, system=SYSTEM, operation=operation,
-                            max_bytes=self._max_response_bytes)
+            try:
+                response = send(self._http, request, system=SYSTEM, operation=operation,
+                                max_bytes=self._max_response_bytes)
+            except AccessDenied as error:
+                raise AccessDenied(system=SYSTEM, operation=operation, status=error.status,
+                                   message=f"the API key was refused (HTTP {error.status}): "
+                                           "check CARRIER_EXCHANGE_API_KEY") from None
             if response.status_code >= 400:
                 _raise_for_status(response, operation=operation)
             # A garbled body is read inside the retry: the request is idempotent by contract.
@@ -85,13 +95,13 @@ class CarrierExchangeConnector:
         period = {"external_identifier": external_identifier, "carrier_name": carrier_name,
                   "carrier_group_number": carrier_group_number,
                   "coverage_start_date": coverage_start_date}
-        _, body = self._call("POST", f"/groups/{exchange_group_id}/coverage_periods", operation=operation,
-                             body={"coverage_period": period})
+        path = f"/groups/{_id(exchange_group_id)}/coverage_periods"
+        _, body = self._call("POST", path, operation=operation, body={"coverage_period": period})
         return records.coverage_period(body, operation=operation)
 
     def get_coverage_period(self, period_id: str) -> CoveragePeriod:
         operation = "get_coverage_period"
-        _, body = self._call("GET", f"/coverage_periods/{period_id}", operation=operation)
+        _, body = self._call("GET", f"/coverage_periods/{_id(period_id)}", operation=operation)
         return records.coverage_period(body, operation=operation)
 
     def set_enabled(self, period_id: str, enabled: bool, *, group_number: str | None = None
@@ -101,13 +111,13 @@ class CarrierExchangeConnector:
         change: dict[str, Any] = {"enabled": enabled}
         if group_number:
             change["carrier_group_number"] = group_number
-        _, body = self._call("PATCH", f"/coverage_periods/{period_id}", operation=operation,
+        _, body = self._call("PATCH", f"/coverage_periods/{_id(period_id)}", operation=operation,
                              body={"coverage_period": change})
         return records.coverage_period(body, operation=operation)
 
     def set_group_number(self, period_id: str, group_number: str) -> CoveragePeriod:
         operation = "set_group_number"
-        _, body = self._call("PATCH", f"/coverage_periods/{period_id}", operation=operation,
+        _, body = self._call("PATCH", f"/coverage_periods/{_id(period_id)}", operation=operation,
                              body={"coverage_period": {"carrier_group_number": group_number}})
         return records.coverage_period(body, operation=operation)
 
@@ -117,14 +127,14 @@ class CarrierExchangeConnector:
         operation = "transmit"
         payload = [records.change_json(change) for change in changes]
         response, body = self._call(
-            "POST", f"/coverage_periods/{period_id}/transmissions", operation=operation,
+            "POST", f"/coverage_periods/{_id(period_id)}/transmissions", operation=operation,
             body={"transmission": {"external_identifier": external_identifier, "changes": payload}})
         return records.transmission(body, operation=operation, replayed=response.status_code != 202)
 
     def list_errors(self, period_id: str, *, status: str | None = None) -> list[ExchangeMessage]:
         """Every carrier message of the period, following Link rel=next across pages."""
         operation = "list_errors"
-        url: str | None = f"/coverage_periods/{period_id}/errors"
+        url: str | None = f"/coverage_periods/{_id(period_id)}/errors"
         params: dict[str, Any] | None = {"per_page": MAX_PER_PAGE} | ({"status": status} if status else {})
         found: list[ExchangeMessage] = []
         while url is not None:
@@ -141,5 +151,5 @@ class CarrierExchangeConnector:
 
     def resolve_error(self, error_id: str, message: str, changes: Mapping[str, Any] | None = None) -> None:
         """Send a resolution; the carrier sees it at its next scheduled sync."""
-        self._call("POST", f"/errors/{error_id}/resolution", operation="resolve_error",
+        self._call("POST", f"/errors/{_id(error_id)}/resolution", operation="resolve_error",
                    body={"resolution": {"message": message, "changes": dict(changes or {})}})

@@ -8,7 +8,15 @@ from typing import Any
 import httpx
 
 from connectors import transport
-from connectors.errors import BadResponse, ConnectorError, Duplicate, StaleVersion, ValidationFailed
+from connectors.errors import (
+    AccessDenied,
+    BadResponse,
+    ConnectorError,
+    Duplicate,
+    NotFound,
+    StaleVersion,
+    ValidationFailed,
+)
 from connectors.retry import call_with_retry
 from connectors.transport import DEFAULT_MAX_RESPONSE_BYTES, make_client, send
 
@@ -16,13 +24,23 @@ SYSTEM = "perfectquote"
 MAX_PAGE_SIZE = 200
 
 
+HANDLED_STATUSES = frozenset({401, 403, 404})
+
+
 def error_body(response: httpx.Response) -> tuple[str, Any]:
     """The contract's error message and details, or the HTTP status when the body is not one."""
-    try:
-        error = response.json().get("error") or {}
-        return str(error.get("message") or f"HTTP {response.status_code}"), error.get("details")
-    except (ValueError, AttributeError):
+    error = _error_envelope(response)
+    if error is None:
         return f"HTTP {response.status_code}", None
+    return str(error.get("message") or f"HTTP {response.status_code}"), error.get("details")
+
+
+def _error_envelope(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return None
+    return error if isinstance(error, dict) else None
 
 
 class PerfectQuoteClient:
@@ -50,7 +68,7 @@ class PerfectQuoteClient:
         def once() -> httpx.Response:
             request = self._http.build_request(method, path, params=params, json=body, headers=headers)
             response = send(self._http, request, system=SYSTEM, operation=operation,
-                            max_bytes=self._max_response_bytes)
+                            handled_statuses=HANDLED_STATUSES, max_bytes=self._max_response_bytes)
             if response.status_code >= 400 and response.status_code not in accept:
                 raise_for_status(response, operation=operation)
             return response
@@ -81,6 +99,17 @@ class PerfectQuoteClient:
 def raise_for_status(response: httpx.Response, *, operation: str) -> None:
     status = response.status_code
     message, details = error_body(response)
+    if status in {401, 403}:
+        what = "the token was refused" if status == 401 else "the token may not do this"
+        raise AccessDenied(system=SYSTEM, operation=operation, status=status, details=details,
+                           message=f"{what} (HTTP {status}): check PERFECTQUOTE_TOKEN")
+    if status == 404 and _error_envelope(response) is None:
+        # The contract answers an unknown id with its error body; a bare 404 is another server or path.
+        raise BadResponse(system=SYSTEM, operation=operation, field="status", status=status,
+                          message="HTTP 404 that is not a PerfectQuote answer: check PERFECTQUOTE_URL "
+                                  "(the API's base, e.g. https://host/api/v1)")
+    if status == 404:
+        raise NotFound(system=SYSTEM, operation=operation, status=status, message=message, details=details)
     kind: type[ConnectorError] = {409: Duplicate, 412: StaleVersion, 422: ValidationFailed}.get(
         status, ConnectorError)
     raise kind(system=SYSTEM, operation=operation, status=status, message=message, details=details)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.errors import BadResponse, NotFound, StaleVersion
+from connectors.paths import MalformedId, segment
 from connectors.perfectquote.answers import change_entry, parsed, plan_answer, watermark_of
 from connectors.perfectquote.client import SYSTEM, PerfectQuoteClient, data_list, data_object, json_object
 from connectors.perfectquote.mapping import plan_to_native, remote_plan_from_native
@@ -19,6 +20,18 @@ from connectors.ports import ChangeFeedPage, RemotePlan
 from connectors.transport import DEFAULT_MAX_RESPONSE_BYTES
 from reconciliation.plan import Plan
 from reconciliation.side import Side
+
+
+def _group(group_id: str) -> str:
+    return segment(group_id, what="PerfectQuote group id")
+
+
+def _plan_path(plan_id: str, *, operation: str, tail: str = "") -> str:
+    """Plan ids come from PerfectQuote's own answers: one that is no path segment is a bad answer."""
+    try:
+        return f"/plans/{segment(plan_id, what='plan id')}{tail}"
+    except MalformedId as error:
+        raise BadResponse(system=SYSTEM, operation=operation, field="id", message=str(error)) from None
 
 
 class PerfectQuoteConnector:
@@ -49,20 +62,21 @@ class PerfectQuoteConnector:
 
     def get_group(self, group_id: str) -> Group:
         operation = "get_group"
-        body = self._client.get_json(f"/groups/{group_id}", operation=operation)
+        body = self._client.get_json(f"/groups/{_group(group_id)}", operation=operation)
         return parsed(group_from_native, data_object(body, operation=operation), operation=operation)
 
     def list_plans(self, group_id: str) -> list[RemotePlan]:
         """Every plan of the group; a plan that cannot be made canonical carries its problem."""
         operation = "list_plans"
         return [parsed(remote_plan_from_native, item, operation=operation, where=f"data[{index}].")
-                for page in self._client.pages(f"/groups/{group_id}/plans", operation=operation)
+                for page in self._client.pages(f"/groups/{_group(group_id)}/plans", operation=operation)
                 for index, item in enumerate(data_list(page, operation=operation))]
 
     def get_plan(self, plan_id: str) -> RemotePlan | None:
         operation = "get_plan"
         try:
-            response = self._client.request("GET", f"/plans/{plan_id}", operation=operation)
+            path = _plan_path(plan_id, operation=operation)
+            response = self._client.request("GET", path, operation=operation)
         except NotFound:
             return None
         remote = plan_answer(json_object(response, operation=operation), operation=operation)
@@ -77,7 +91,7 @@ class PerfectQuoteConnector:
         operation = "create_plan"
         body = plan_to_native(plan)
         body["external_refs"] = {"plansync": link_id}
-        response = self._client.request("POST", f"/groups/{group_id}/plans", operation=operation,
+        response = self._client.request("POST", f"/groups/{_group(group_id)}/plans", operation=operation,
                                         body=body, headers={"Idempotency-Key": link_id})
         return plan_answer(json_object(response, operation=operation), operation=operation)
 
@@ -86,7 +100,8 @@ class PerfectQuoteConnector:
         operation = "update_plan"
         body = plan_to_native(plan, current=current.native)
         body["external_refs"] = {**body["external_refs"], "plansync": link_id}
-        response = self._client.request("PUT", f"/plans/{current.id}", operation=operation, body=body,
+        path = _plan_path(current.id, operation=operation)
+        response = self._client.request("PUT", path, operation=operation, body=body,
                                         headers={"If-Match": f'"{current.version}"'},
                                         accept=frozenset({412}))
         answer = plan_answer(json_object(response, operation=operation), operation=operation,
@@ -99,8 +114,8 @@ class PerfectQuoteConnector:
 
     def set_external_refs(self, plan_id: str, refs: Mapping[str, str]) -> RemotePlan:
         operation = "set_external_refs"
-        response = self._client.request("PATCH", f"/plans/{plan_id}/external_refs", operation=operation,
-                                        body=dict(refs))
+        path = _plan_path(plan_id, operation=operation, tail="/external_refs")
+        response = self._client.request("PATCH", path, operation=operation, body=dict(refs))
         return plan_answer(json_object(response, operation=operation), operation=operation,
                                  whole=False)
 
@@ -130,7 +145,7 @@ class PerfectQuoteConnector:
         operation = "enrollment_changes"
         changes: list[EnrollmentChange] = []
         watermark = since
-        for page in self._client.pages(f"/groups/{group_id}/enrollment_changes", operation=operation,
+        for page in self._client.pages(f"/groups/{_group(group_id)}/enrollment_changes", operation=operation,
                                        params={"since": since} if since else {}):
             changes.extend(parsed(enrollment_change_from_native, item, operation=operation,
                                    where=f"data[{index}].")

@@ -1,10 +1,19 @@
-"""Change-feed watermarks per system, advanced only after a successful cycle."""
+"""Change-feed state: watermarks per system, the plans the feeds named until a run reconciles them
+(pending work), and feed entities that could not be read."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reconciliation.storage.tables import WatermarkRow
+from reconciliation.link_entry import PlanRef
+from reconciliation.pending import PendingPlan, UnreadableChange, retry_due
+from reconciliation.side import Side
+from reconciliation.storage.groups import chunks
+from reconciliation.storage.tables import GroupRow, PendingPlanRow, UnreadableChangeRow, WatermarkRow
 
 
 def get_watermark(session: Session, system: str) -> str | None:
@@ -21,3 +30,132 @@ def set_watermark(session: Session, system: str, watermark: str) -> None:
     row.watermark = watermark
     session.add(row)
     session.flush()
+
+
+def _pending_value(row: PendingPlanRow, group_id: str) -> PendingPlan:
+    return PendingPlan(group_id=group_id, side=Side(row.side), plan_id=row.plan_id,
+                       first_seen_at=row.first_seen_at, due_at=row.due_at, attempts=row.attempts,
+                       last_error=row.last_error)
+
+
+def add_pending(session: Session, named: Mapping[str, Iterable[PlanRef]], *, due_at: datetime) -> int:
+    """Keep the plans the feeds named, per PerfectQuote group id, until a run reconciles them.
+
+    A plan already pending is named again: it is due at `due_at`, and a run that took it on earlier
+    can no longer remove it (that run may have read the plan before this change). A group no longer
+    connected is passed over. Returns how many plans are now pending from this call.
+    """
+    written = 0
+    for group_chunk in chunks(sorted(named)):
+        query = select(GroupRow.perfectquote_group_id, GroupRow.id).where(
+            GroupRow.perfectquote_group_id.in_(group_chunk))
+        ids = {group_id: connection_id for group_id, connection_id in session.execute(query)}
+        query = select(PendingPlanRow).where(PendingPlanRow.group_connection_id.in_(ids.values()))
+        known = {(row.group_connection_id, row.side, row.plan_id): row for row in session.scalars(query)}
+        for group_id, connection_id in ids.items():
+            for side, plan_id in dict.fromkeys(named[group_id]):
+                key = (connection_id, Side(side).value, str(plan_id))
+                row = known.get(key) or PendingPlanRow(group_connection_id=connection_id, side=key[1],
+                                                       plan_id=key[2], attempts=0)
+                known[key] = row
+                row.due_at = due_at
+                row.claimed_by_run = None
+                session.add(row)
+                written += 1
+    session.flush()
+    return written
+
+
+def _group_rows(session: Session, group_id: str) -> list[PendingPlanRow]:
+    query = (select(PendingPlanRow).join(GroupRow, GroupRow.id == PendingPlanRow.group_connection_id)
+             .where(GroupRow.perfectquote_group_id == group_id).order_by(PendingPlanRow.id))
+    return list(session.scalars(query))
+
+
+def pending_for_group(session: Session, group_id: str) -> list[PendingPlan]:
+    """The group's pending plans, oldest first."""
+    return [_pending_value(row, group_id) for row in _group_rows(session, group_id)]
+
+
+def claim_pending(session: Session, group_id: str, *, run_id: int, scope: Collection[PlanRef] | None,
+                  due_at: datetime) -> list[PendingPlan]:
+    """Run `run_id` takes on the group's pending plans within `scope` (None: all); they are due again at
+    `due_at` in case the run dies. Returns what it took on."""
+    wanted = None if scope is None else {(Side(side), str(plan_id)) for side, plan_id in scope}
+    claimed = []
+    for row in _group_rows(session, group_id):
+        if wanted is None or (Side(row.side), row.plan_id) in wanted:
+            row.claimed_by_run = run_id
+            row.due_at = due_at
+            claimed.append(_pending_value(row, group_id))
+    session.flush()
+    return claimed
+
+
+def settle_pending(session: Session, *, run_id: int, failed: Mapping[PlanRef, str], run_error: str | None,
+                   now: datetime) -> None:
+    """What run `run_id` took on is removed, except the plans in `failed` (all of them with a
+    `run_error`), kept with their error and due again with backoff. A plan a feed named again while
+    the run went on is no longer the run's, and stays."""
+    for row in session.scalars(select(PendingPlanRow).where(PendingPlanRow.claimed_by_run == run_id)):
+        error = run_error if run_error is not None else failed.get((Side(row.side), row.plan_id))
+        if error is None:
+            session.delete(row)
+            continue
+        row.attempts += 1
+        row.last_error = error
+        row.due_at = retry_due(now, row.attempts)
+        row.claimed_by_run = None
+    session.flush()
+
+
+def take_due_pending(session: Session, *, now: datetime, due_again: datetime) -> list[str]:
+    """PerfectQuote group ids with pending plans due at or before `now`; those plans are due again at
+    `due_again`, for the nudge about to be sent may be lost too."""
+    query = (select(PendingPlanRow, GroupRow.perfectquote_group_id)
+             .join(GroupRow, GroupRow.id == PendingPlanRow.group_connection_id)
+             .where(PendingPlanRow.due_at <= now))
+    group_ids: set[str] = set()
+    for row, group_id in session.execute(query):
+        row.due_at = due_again
+        group_ids.add(group_id)
+    session.flush()
+    return sorted(group_ids)
+
+
+def _unreadable_value(row: UnreadableChangeRow) -> UnreadableChange:
+    return UnreadableChange(side=Side(row.system), entity_type=row.entity_type, entity_id=row.entity_id,
+                            error=row.last_error, attempts=row.attempts, first_seen_at=row.first_seen_at)
+
+
+def unreadable_changes(session: Session, side: Side) -> list[UnreadableChange]:
+    """The feed entities of `side` that the last cycle could not read, to ask again."""
+    query = (select(UnreadableChangeRow).where(UnreadableChangeRow.system == Side(side).value)
+             .order_by(UnreadableChangeRow.first_seen_at, UnreadableChangeRow.entity_id))
+    return [_unreadable_value(row) for row in session.scalars(query)]
+
+
+def replace_unreadable(session: Session, side: Side, still: Iterable[UnreadableChange], *,
+                       now: datetime) -> list[UnreadableChange]:
+    """After a cycle that asked again about every stored entity of `side`: those `still` unreadable are
+    kept (one more attempt, the latest error), the others are forgotten. Returns what is kept."""
+    system = Side(side).value
+    stored = {(row.entity_type, row.entity_id): row for row in
+              session.scalars(select(UnreadableChangeRow).where(UnreadableChangeRow.system == system))}
+    kept: dict[tuple[str, str], UnreadableChangeRow] = {}
+    for change in still:
+        key = (change.entity_type, str(change.entity_id))
+        if key in kept:
+            continue
+        row = stored.pop(key, None)
+        if row is None:
+            row = UnreadableChangeRow(system=system, entity_type=key[0], entity_id=key[1], first_seen_at=now,
+                                      attempts=0)
+        row.attempts += 1
+        row.last_error = change.error
+        session.add(row)
+        kept[key] = row
+    for row in stored.values():
+        session.delete(row)
+    session.flush()
+    return [_unreadable_value(row) for row in kept.values()]

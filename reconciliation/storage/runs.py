@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from config.column_types import utcnow
@@ -40,6 +40,7 @@ def _run_value(row: RunRow, group_id: str | None) -> Run:
                          conflicts=row.conflict_count, orphaned=row.orphaned_count, errors=row.error_count),
         unreviewed=row.unreviewed_count,
         error=row.error,
+        fence_token=row.fence_token,
     )
 
 
@@ -48,29 +49,39 @@ def _value(session: Session, row: RunRow) -> Run:
     return _run_value(row, None if group is None else group.perfectquote_group_id)
 
 
-def start_run(session: Session, *, trigger: str, group_id: str | None = None) -> Run:
-    """A run row in `running` (commit it at once, so a crashed run is still seen)."""
+def start_run(session: Session, *, trigger: str, group_id: str | None = None,
+              fence_token: int | None = None) -> Run:
+    """A run row in `running` (commit it at once, so a crashed run is still seen).
+
+    With `fence_token` (the token the run registered), the group's runs still `running` under an older
+    token (or none) are closed as superseded: their process died or stopped, and this run took over.
+    """
     if not trigger.strip():
         raise ValueError("start run: the trigger is empty (expected hourly, daily, manual, dry_run, ...)")
     row = RunRow(
         group_connection_id=None if group_id is None else group_row(session, group_id).id,
         trigger=trigger.strip(),
         outcome=RunOutcome.RUNNING.value,
+        fence_token=fence_token,
     )
     if group_id is not None:
-        _close_abandoned(session, row.group_connection_id)
+        _close_abandoned(session, row.group_connection_id, fence_token)
     session.add(row)
     session.flush()
     return _run_value(row, group_id)
 
 
-def _close_abandoned(session: Session, group_connection_id: int | None) -> None:
-    """Runs of the group still `running` belong to a worker that died: one group runs once at a time."""
-    for row in session.scalars(select(RunRow).where(RunRow.group_connection_id == group_connection_id,
-                                                    RunRow.outcome == RunOutcome.RUNNING.value)):
-        row.outcome = RunOutcome.FAILED.value
+def _close_abandoned(session: Session, group_connection_id: int | None, fence_token: int | None) -> None:
+    """Older runs of the group still `running` belong to a worker that died or stopped: one group runs
+    once at a time, and the fence makes sure they write nothing more."""
+    query = select(RunRow).where(RunRow.group_connection_id == group_connection_id,
+                                 RunRow.outcome == RunOutcome.RUNNING.value)
+    if fence_token is not None:
+        query = query.where(or_(RunRow.fence_token.is_(None), RunRow.fence_token < fence_token))
+    for row in session.scalars(query):
+        row.outcome = RunOutcome.SUPERSEDED.value
         row.finished_at = utcnow()
-        row.error = "abandoned: the process running it stopped before it finished"
+        row.error = "abandoned: the process running it stopped before it finished; a newer run took over"
 
 
 def run_row(session: Session, run_id: int) -> RunRow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from config.column_types import UtcDateTime, json_column, utcnow
@@ -27,6 +27,8 @@ class GroupRow(Base):
     benefitpoint_account_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     conflict_policy: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The fence token of the group's latest run; a run holding a lower one writes nothing more.
+    fence_token: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class LinkRow(Base):
@@ -75,6 +77,8 @@ class RunRow(Base):
     # Only a run that listed the whole group knows it; a run of changed links leaves it empty.
     unreviewed_count: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+    # The fence token the run registered when it started (none for a dry run or a cycle).
+    fence_token: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class ChangeRow(Base):
@@ -130,3 +134,35 @@ class WatermarkRow(Base):
     system: Mapped[str] = mapped_column(String(32), primary_key=True)
     watermark: Mapped[str] = mapped_column(String(NAME_LENGTH))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class PendingPlanRow(Base):
+    """A plan a change feed named for a group, kept until the run that reconciles its link removes it."""
+
+    __tablename__ = "pending_plans"
+    __table_args__ = (UniqueConstraint("group_connection_id", "side", "plan_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_connection_id: Mapped[int] = mapped_column(ForeignKey("group_connections.id"))
+    side: Mapped[str] = mapped_column(String(16))
+    plan_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # When the sweeper nudges the group again if the row is still here (its nudge was lost, or it failed).
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # The run that took it on; a feed naming the plan again clears it, so that run cannot remove it.
+    claimed_by_run: Mapped[int | None] = mapped_column(Integer)
+
+
+class UnreadableChangeRow(Base):
+    """An entity of a change feed whose plan could not be found out; the next cycle asks again."""
+
+    __tablename__ = "unreadable_changes"
+
+    system: Mapped[str] = mapped_column(String(32), primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    last_error: Mapped[str] = mapped_column(Text)

@@ -65,11 +65,11 @@ def test_bad_input_is_a_clear_error(sqlite_url: str, exchange: Exchange) -> None
     runner = CliRunner()
     unknown = runner.invoke(app, ["carriers", "configure", "grp_001", "acme-mutual", "--group-number", "1"],
                             env=env)
-    assert unknown.exit_code == 1 and "acme-mutual" in unknown.output
+    assert unknown.exit_code == 2 and "acme-mutual" in unknown.output
     missing = runner.invoke(app, ["carriers", "disable", "42"], env=env)
-    assert missing.exit_code == 1 and "integration 42 does not exist" in missing.output
+    assert missing.exit_code == 2 and "integration 42 does not exist" in missing.output
     blank = runner.invoke(app, ["carriers", "configure", "grp_001", "aetna", "--group-number", " "], env=env)
-    assert blank.exit_code == 1 and "group number is required" in blank.output
+    assert blank.exit_code == 2 and "group number is required" in blank.output
     not_connected = runner.invoke(app, ["carriers", "configure", "grp_404", "aetna", "--group-number", "1"],
                                   env=env)
     assert not_connected.exit_code == 2 and not_connected.output.count("\n") == 1

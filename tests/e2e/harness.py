@@ -3,6 +3,9 @@
 The entry point runs the real actors on the test's namespace, with settings from the environment as in
 production. With PLANSYNC_TEST_RECORD set, a group's sync only records its start and end to that file
 (sleeping PLANSYNC_TEST_SLEEP_S in between); without it, it is the real sync against the sandboxes.
+PLANSYNC_TEST_SLOW_GROUP limits that sleep to one group. PLANSYNC_TEST_LEASE_TTL_MS and
+PLANSYNC_TEST_TIME_LIMIT_MS replace TIMING's lease and time limit; PLANSYNC_TEST_PRODUCTION_BROKER keeps
+the broker's production heartbeat timeout and maintenance chance.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +31,16 @@ REPO = Path(__file__).resolve().parents[2]
 # A killed worker's unacknowledged messages come back after this long without its heartbeat.
 HEARTBEAT_TIMEOUT_MS = 2_000
 # The dead worker's group lease lapses within seconds; a run at full speed takes well under one.
-TIMING = WorkerTiming(sync_time_limit_ms=5_000, lease_margin_ms=500, recheck_margin_ms=200,
+TIMING = WorkerTiming(sync_time_limit_ms=5_000, lease_ttl_ms=2_000, recheck_margin_ms=200,
                       cycle_time_limit_ms=20_000, max_retries=2)
+
+
+def timing_from_env() -> WorkerTiming:
+    """TIMING, with the lease and the time limit a test gave its workers."""
+    return replace(TIMING,
+                   lease_ttl_ms=int(os.environ.get("PLANSYNC_TEST_LEASE_TTL_MS", TIMING.lease_ttl_ms)),
+                   sync_time_limit_ms=int(os.environ.get("PLANSYNC_TEST_TIME_LIMIT_MS",
+                                                         TIMING.sync_time_limit_ms)))
 
 
 def _record(line: str) -> None:
@@ -38,10 +50,12 @@ def _record(line: str) -> None:
         os.fsync(record.fileno())
 
 
-def recording_sync(*, group_id: str, trigger: str, plan_refs: object = None) -> dict[str, Any]:
+def recording_sync(*, group_id: str, trigger: str, plan_refs: object = None,
+                   fence: object = None) -> dict[str, Any]:
     """The sync seam's stand-in in recording mode: `start` and `done` lines with this process's pid."""
     _record(f"start {group_id} {os.getpid()}")
-    time.sleep(float(os.environ.get("PLANSYNC_TEST_SLEEP_S", "0")))
+    if os.environ.get("PLANSYNC_TEST_SLOW_GROUP", group_id) == group_id:
+        time.sleep(float(os.environ.get("PLANSYNC_TEST_SLEEP_S", "0")))
     _record(f"done {group_id} {os.getpid()}")
     return {"group_id": group_id, "trigger": trigger}
 
@@ -53,11 +67,14 @@ def setup() -> None:
     namespace = os.environ["PLANSYNC_TEST_NAMESPACE"]
     client = make_redis(settings)
     # Maintenance on every broker call, so the dead worker's messages are requeued without waiting on chance.
-    broker = make_broker(settings, namespace=namespace, client=client,
-                         heartbeat_timeout_ms=HEARTBEAT_TIMEOUT_MS, maintenance_chance=1_000_000)
+    if "PLANSYNC_TEST_PRODUCTION_BROKER" in os.environ:
+        broker = make_broker(settings, namespace=namespace, client=client)
+    else:
+        broker = make_broker(settings, namespace=namespace, client=client,
+                             heartbeat_timeout_ms=HEARTBEAT_TIMEOUT_MS, maintenance_chance=1_000_000)
     if "PLANSYNC_TEST_RECORD" in os.environ:
         jobs.sync_and_summarize = recording_sync
-    declare_actors(broker, client=client, namespace=namespace, timing=TIMING)
+    declare_actors(broker, client=client, namespace=namespace, timing=timing_from_env())
 
 
 def recorded(record: Path, kind: str) -> list[str]:

@@ -25,8 +25,8 @@ from worker.runtime.jobs import plan_systems
 from worker.service.accounts import connect
 from worker.service.plan_choices import choose
 
-# Short enough that a killed worker's lease expires within a test; long enough for a slowed run.
-E2E_TIMING = WorkerTiming(sync_time_limit_ms=8_000, lease_margin_ms=500, recheck_margin_ms=200,
+# A killed worker's lease expires within two seconds; the time limit is long enough for a slowed run.
+E2E_TIMING = WorkerTiming(sync_time_limit_ms=8_000, lease_ttl_ms=2_000, recheck_margin_ms=200,
                           cycle_time_limit_ms=20_000, max_retries=2)
 
 

@@ -11,19 +11,17 @@ from typing import Any, TypeVar
 import typer
 from sqlalchemy.orm import Session, sessionmaker
 
-from carriers.status import StatusError
-from carriers.storage.repository import GroupNotConnected, NotFoundError
-from config.crosswalk import UnknownCarrier
 from config.db import make_engine, make_session_factory
-from config.migrate import upgrade_database
+from config.db_ready import prepare_database
 from config.redaction import mask_text
-from config.settings import SettingsError, load_settings
-from connectors.errors import ConnectorError
+from config.settings import load_settings
 from connectors.exchange.connector import CarrierExchangeConnector
+from worker.cli.errors import EXIT_BAD_INPUT, cli_errors, fail
 from worker.service import carrier_views
 from worker.service import carriers as service
 
 T = TypeVar("T")
+PREFIX = "plansync carriers"
 carriers_app = typer.Typer(no_args_is_help=True, help="Carrier integrations: Configure and Manage.")
 
 LIST_COLUMNS = (("id", "ID"), ("carrier", "Carrier"), ("plan", "Plan"), ("type", "Type"),
@@ -41,40 +39,28 @@ def _echo(text: str) -> None:
 
 @contextmanager
 def _wiring() -> Iterator[tuple[sessionmaker[Session], CarrierExchangeConnector]]:
-    try:
+    """The database (ready, as for every command) and the exchange; failures are one line and a code."""
+    with cli_errors(prefix=PREFIX):
         settings = load_settings()
-    except SettingsError as error:
-        typer.echo(f"plansync: {error}", err=True)
-        raise typer.Exit(2) from None
-    if settings.database_url.startswith("sqlite"):
-        upgrade_database(settings.database_url)  # As every command does for the embedded database.
-    engine = make_engine(settings.database_url)
-    exchange = CarrierExchangeConnector(base_url=settings.carrier_exchange_url,
-                                        api_key=settings.carrier_exchange_api_key,
-                                        timeout_s=settings.http_timeout_s,
-                                        retry={"max_attempts": settings.retry_max_attempts,
-                                               "max_total_s": settings.retry_max_total_s})
-    try:
-        yield make_session_factory(engine), exchange
-    finally:
-        exchange.close()
-        engine.dispose()
+        prepare_database(settings.database_url)
+        engine = make_engine(settings.database_url)
+        exchange = CarrierExchangeConnector(base_url=settings.carrier_exchange_url,
+                                            api_key=settings.carrier_exchange_api_key,
+                                            timeout_s=settings.http_timeout_s,
+                                            retry={"max_attempts": settings.retry_max_attempts,
+                                                   "max_total_s": settings.retry_max_total_s})
+        try:
+            yield make_session_factory(engine), exchange
+        finally:
+            exchange.close()
+            engine.dispose()
 
 
 def _run(call: Callable[[sessionmaker[Session], CarrierExchangeConnector, datetime], T]) -> T:
-    """Run one operation; a refused input or an unreachable exchange is a clear one-line error.
-
-    A group that is not connected exits 2, as bad input does across the CLI.
-    """
+    """Run one operation: bad input (an unknown carrier or id, a group not connected) exits 2, as across
+    the CLI; an unreachable exchange or database exits 1."""
     with _wiring() as (factory, exchange):
-        try:
-            return call(factory, exchange, datetime.now(UTC))
-        except GroupNotConnected as error:
-            typer.echo(mask_text(f"plansync carriers: {error}"), err=True)
-            raise typer.Exit(2) from None
-        except (StatusError, NotFoundError, UnknownCarrier, ValueError, ConnectorError) as error:
-            typer.echo(mask_text(f"plansync carriers: {error}"), err=True)
-            raise typer.Exit(1) from None
+        return call(factory, exchange, datetime.now(UTC))
 
 
 def _print(rows: list[dict[str, Any]], *, as_json: bool, columns: tuple[tuple[str, str], ...],
@@ -104,7 +90,10 @@ def configure_command(group_id: str = typer.Argument(..., metavar="GROUP_ID",
                                                               help="YYYY-MM-DD")) -> None:
     """Configure an integration: it starts Pending (no charge while Pending)."""
     def call(factory: sessionmaker[Session], _exchange: CarrierExchangeConnector, now: datetime) -> Any:
-        renewal = date.fromisoformat(renewal_date) if renewal_date else None
+        try:
+            renewal = date.fromisoformat(renewal_date) if renewal_date else None
+        except ValueError:
+            raise ValueError(f"--renewal-date {renewal_date!r} is not a date (YYYY-MM-DD)") from None
         return service.configure(factory, group_id=group_id, carrier_code=carrier, group_number=group_number,
                                  now=now, plan_name=plan, plan_type=plan_type, renewal_date=renewal)
 
@@ -157,8 +146,7 @@ def resolve_command(message_id: int = typer.Argument(..., metavar="MESSAGE_ID"),
     for item in change or []:
         field, sep, value = item.partition("=")
         if not sep or not field.strip():
-            typer.echo(f"plansync carriers: --change {mask_text(item)!r} is not FIELD=VALUE", err=True)
-            raise typer.Exit(2)
+            fail(f"--change {item!r} is not FIELD=VALUE", EXIT_BAD_INPUT, prefix=PREFIX)
         changes[field.strip()] = value
     resolved = _run(lambda factory, exchange, now: service.resolve(
         factory, exchange, message_id, text=message, now=now, changes=changes))

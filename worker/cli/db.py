@@ -6,10 +6,12 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import typer
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from config.migrate import current_revision, head_revision, safe_url, upgrade_database
+from config.db_ready import shown, unreachable
+from config.migrate import current_revision, head_revision, upgrade_database
 from config.settings import SettingsError, load_settings
+from worker.cli.errors import EXIT_BAD_INPUT, EXIT_FAILED, fail
 
 T = TypeVar("T")
 
@@ -20,17 +22,16 @@ def _database_url() -> str:
     try:
         return load_settings().database_url
     except SettingsError as error:
-        typer.echo(f"plansync: {error}", err=True)
-        raise typer.Exit(2) from None
+        fail(str(error), EXIT_BAD_INPUT)
 
 
 def _reaching(database_url: str, call: Callable[[], T]) -> T:
     try:
         return call()
-    except OperationalError as error:
-        reason = str(error.orig or error).strip().splitlines()[0]
-        typer.echo(f"plansync: cannot use database {safe_url(database_url)}: {reason}", err=True)
-        raise typer.Exit(1) from None
+    except DBAPIError as error:
+        fail(str(unreachable(database_url, error)), EXIT_FAILED)
+    except (ArgumentError, ValueError) as error:
+        fail(f"DATABASE_URL={shown(database_url)!r}: {error}", EXIT_BAD_INPUT)
 
 
 @db_app.command("upgrade")
@@ -40,7 +41,7 @@ def upgrade() -> None:
     before = _reaching(database_url, lambda: current_revision(database_url))
     _reaching(database_url, lambda: upgrade_database(database_url))
     after = current_revision(database_url)
-    where = safe_url(database_url)
+    where = shown(database_url)
     if before == after:
         typer.echo(f"Database {where} is up to date (revision {after}).")
     else:
@@ -54,4 +55,4 @@ def status() -> None:
     current = _reaching(database_url, lambda: current_revision(database_url))
     head = head_revision()
     state = "up to date" if current == head else "needs `plansync db upgrade`"
-    typer.echo(f"Database {safe_url(database_url)}: revision {current or 'none'}, newest {head} ({state}).")
+    typer.echo(f"Database {shown(database_url)}: revision {current or 'none'}, newest {head} ({state}).")

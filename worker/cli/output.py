@@ -9,25 +9,11 @@ from typing import Any
 
 import typer
 
-from config.migrate import upgrade_database
-from config.settings import SettingsError
-from connectors.errors import ConnectorError
-from reconciliation.link_entry import LinkMapError
-from reconciliation.plan import PlanValueError
-from reconciliation.storage.errors import StorageError
+from config.db_ready import prepare_database
+from worker.cli.errors import cli_errors
 from worker.runtime.context import SyncContext, get_context
-from worker.service.accounts import CannotConnect
-from worker.service.group_sync import GroupNotConnected
 
-BAD_INPUT = (
-    GroupNotConnected,
-    CannotConnect,
-    LinkMapError,
-    StorageError,
-    PlanValueError,
-    SettingsError,
-    ValueError,
-)
+__all__ = ["cli_errors", "command_context", "emit", "table"]
 
 
 def emit(data: Any, *, as_json: bool, render: Callable[[], None]) -> None:
@@ -49,22 +35,8 @@ def table(rows: Sequence[Sequence[Any]], *, headers: Sequence[str]) -> None:
 
 @contextmanager
 def command_context() -> Iterator[SyncContext]:
-    """The process context, with the embedded SQLite database brought to the latest schema."""
+    """The process context, its database ready: SQLite brought to the newest schema, any other checked."""
     with cli_errors():
         context = get_context()
-        if context.settings.database_url.startswith("sqlite"):
-            upgrade_database(context.settings.database_url)
+        prepare_database(context.settings.database_url)
         yield context
-
-
-@contextmanager
-def cli_errors() -> Iterator[None]:
-    """Known failures become one clear line and an exit code: 2 for bad input, 1 for a system."""
-    try:
-        yield
-    except ConnectorError as error:
-        typer.echo(f"plansync: {error}", err=True)
-        raise typer.Exit(1) from None
-    except BAD_INPUT as error:
-        typer.echo(f"plansync: {error}", err=True)
-        raise typer.Exit(2) from None

@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 
-from reconciliation.link_entry import LinkEntry, parse_plan_ref
-from reconciliation.link_map import load_link_map
 from reconciliation.side import Side
+from worker.cli.link_entries import link_entries
 from worker.cli.output import cli_errors, command_context, emit, table
 from worker.runtime.jobs import plan_systems
 from worker.service import plan_choices
@@ -60,36 +59,6 @@ def plans(
     )
 
 
-def _entries(
-    merge: tuple[str, str] | None,
-    source_of_truth: str | None,
-    copy: list[str] | None,
-    skip: list[str] | None,
-    from_file: Path | None,
-) -> list[LinkEntry]:
-    entries: list[LinkEntry] = []
-    if from_file is not None:
-        try:
-            entries.extend(load_link_map(from_file.read_text()))
-        except OSError as error:
-            raise ValueError(f"map file {from_file}: {error.strerror}") from None
-    if merge:
-        if source_of_truth is None:
-            raise ValueError("--merge needs --source-of-truth perfectquote or benefitpoint")
-        try:
-            side = Side(source_of_truth.strip().lower())
-        except ValueError:
-            raise ValueError(
-                f"--source-of-truth {source_of_truth!r}: use perfectquote or benefitpoint"
-            ) from None
-        entries.append(LinkEntry.merge(merge[0], merge[1], source_of_truth=side))
-    entries.extend(LinkEntry.copy(*parse_plan_ref(ref)) for ref in copy or [])
-    entries.extend(LinkEntry.skip(*parse_plan_ref(ref)) for ref in skip or [])
-    if not entries:
-        raise ValueError("nothing to link: give --merge, --copy, --skip or --from-file")
-    return entries
-
-
 def link(
     pq_group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
     merge: Annotated[
@@ -119,7 +88,7 @@ def link(
 ) -> None:
     """Choose what to sync. Plans are never matched by name: you pick every pair."""
     with cli_errors():
-        entries = _entries(merge, source_of_truth, copy, skip, from_file)
+        entries = link_entries(merge, source_of_truth, copy, skip, from_file)
     with command_context() as context:
         links = plan_choices.choose(sessions=context.sessions, systems=plan_systems(context),
                                     group_id=pq_group_id, entries=entries)

@@ -1,14 +1,41 @@
-"""CLI commands: the worker and clock processes."""
+"""CLI commands: the worker and clock processes; neither starts on a database or broker it cannot use."""
 
 from __future__ import annotations
 
+import redis
 import typer
 from dramatiq.cli import main as dramatiq_main
 from dramatiq.cli import make_argument_parser
 
-from config.settings import load_settings
+from config.db_ready import prepare_database
+from config.settings import Settings, load_settings, mask_url
+from worker.cli.errors import EXIT_BAD_INPUT, EXIT_FAILED, cli_errors, fail
 from worker.runtime.actors import current_actors
 from worker.runtime.processes import make_clock, run_embedded
+
+REDIS_CHECK_TIMEOUT_S = 5.0
+
+
+def ready_to_serve() -> Settings:
+    """The settings, once the database is at the newest schema and Redis answers: else one line, and out.
+
+    The embedded SQLite file is brought to the newest schema, as every command does; any other database
+    must be upgraded first (`plansync db upgrade`): a service never retries a missing table forever.
+    """
+    with cli_errors():
+        settings = load_settings()
+        prepare_database(settings.database_url)
+        if settings.redis_url is not None:
+            client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=REDIS_CHECK_TIMEOUT_S,
+                                          socket_timeout=REDIS_CHECK_TIMEOUT_S)
+            try:
+                client.ping()
+            except redis.RedisError as error:
+                fail(f"cannot use Redis at {mask_url(settings.redis_url)} ({error}); check REDIS_URL and "
+                     "that Redis is running", EXIT_FAILED)
+            finally:
+                client.close()
+    return settings
 
 
 def worker(
@@ -16,7 +43,7 @@ def worker(
     threads: int = typer.Option(4, "--threads", min=1, help="Worker threads per process."),
 ) -> None:
     """Run the worker: syncs and carrier checks from the queues (embedded: also the clock)."""
-    settings = load_settings()
+    settings = ready_to_serve()
     if settings.redis_url is None:
         run_embedded(threads=threads)
         return
@@ -27,9 +54,8 @@ def worker(
 
 def clock() -> None:
     """Run the clock: enqueue the hourly sync, the daily full reconcile and the carrier cycle."""
-    settings = load_settings()
-    if settings.redis_url is None:
-        typer.echo("plansync clock: no REDIS_URL; in embedded mode `plansync worker` runs the clock",
-                   err=True)
-        raise SystemExit(2)
+    if load_settings().redis_url is None:
+        fail("no REDIS_URL; in embedded mode `plansync worker` runs the clock", EXIT_BAD_INPUT,
+             prefix="plansync clock")
+    ready_to_serve()
     make_clock(current_actors()).run()

@@ -29,7 +29,7 @@ LOG_NAME = "plansync-demo.log"
 DEMO_BUDGET_S = 110.0
 # Generous connector retries: the demo injects faults on purpose and wants them ridden out.
 DEMO_ENVIRONMENT = {"RETRY_MAX_ATTEMPTS": "8", "RETRY_MAX_TOTAL_S": "20", "HTTP_TIMEOUT_S": "5"}
-DEMO_TIMING = WorkerTiming(sync_time_limit_ms=60_000, lease_margin_ms=5_000, recheck_margin_ms=500,
+DEMO_TIMING = WorkerTiming(sync_time_limit_ms=60_000, lease_ttl_ms=5_000, recheck_margin_ms=500,
                            cycle_time_limit_ms=60_000, max_retries=3)
 CYCLES = {spec.name: spec for spec in DEFAULT_CYCLES}
 

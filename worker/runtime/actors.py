@@ -21,7 +21,7 @@ log = get_logger(__name__)
 
 SYNC_QUEUE = "syncs"
 CYCLE_QUEUE = "cycles"
-CYCLE_PERIODS_MS = {"hourly": 3_600_000, "daily": 86_400_000, "carrier": 15 * 60_000}
+CYCLE_PERIODS_MS = {"hourly": 3_600_000, "daily": 86_400_000, "carrier": 15 * 60_000, "sweep": 60_000}
 CYCLE_DONE_TTL_S = 7 * 24 * 3600
 
 
@@ -34,6 +34,7 @@ class Actors:
     daily_full: dramatiq.Actor
     refresh_accounts: dramatiq.Actor
     carrier_cycle: dramatiq.Actor
+    sweep_pending: dramatiq.Actor
     runs: GroupRuns
     timing: WorkerTiming
 
@@ -76,7 +77,8 @@ def declare_actors(broker: dramatiq.Broker, *, client: redis.Redis, namespace: s
         # Bound for the whole message (the log-context middleware clears them), its last line included.
         structlog.contextvars.bind_contextvars(group_id=group_id, trigger=trigger)
         run_group(runs, sync_group,
-                  lambda: jobs.sync_and_summarize(group_id=group_id, trigger=trigger, plan_refs=plan_refs),
+                  lambda fence: jobs.sync_and_summarize(group_id=group_id, trigger=trigger,
+                                                        plan_refs=plan_refs, fence=fence),
                   group_id=group_id, trigger=trigger, timing=timing, message_id=current_message_id(),
                   pending_token=pending_token)
 
@@ -85,9 +87,9 @@ def declare_actors(broker: dramatiq.Broker, *, client: redis.Redis, namespace: s
             if cycle_done(cycle, slot):
                 log.info("worker.cycle.already_done", cycle=cycle, slot=slot)
                 return
+            # The feed cycle commits its pending work with the watermarks before it nudges any group.
             plan = jobs.hourly_cycle() if cycle == "hourly" else jobs.daily_full()
             enqueue_groups(cycle, slot, plan)
-            # Watermarks move only once every changed group is safely enqueued.
             plan.confirm()
 
         return dramatiq.actor(body, broker=broker, actor_name=actor_name, queue_name=CYCLE_QUEUE,
@@ -105,6 +107,15 @@ def declare_actors(broker: dramatiq.Broker, *, client: redis.Redis, namespace: s
         mark_done("carrier", slot)
         log.info("worker.cycle.finished", cycle="carrier", slot=slot, summary=summary)
 
+    @dramatiq.actor(broker=broker, actor_name="sweep_pending", queue_name=CYCLE_QUEUE,
+                    time_limit=timing.cycle_time_limit_ms, max_retries=0, max_age=CYCLE_PERIODS_MS["sweep"])
+    def sweep_pending(slot: str) -> None:
+        # Pending work in the database whose nudge was lost (a wiped broker) or whose retry is due.
+        group_ids = jobs.sweep_pending()
+        for group_id in group_ids:
+            sync_group.send(group_id, "sweep", None, [])
+        log.info("worker.pending.swept", slot=slot, groups=len(group_ids))
+
     @dramatiq.actor(broker=broker, actor_name="refresh_accounts", queue_name=CYCLE_QUEUE,
                     time_limit=timing.cycle_time_limit_ms, max_retries=timing.max_retries)
     def refresh_accounts() -> None:
@@ -112,7 +123,7 @@ def declare_actors(broker: dramatiq.Broker, *, client: redis.Redis, namespace: s
 
     return Actors(sync_group=sync_group, hourly_cycle=cycle_actor("hourly", "hourly_cycle"),
                   daily_full=cycle_actor("daily", "daily_full"), refresh_accounts=refresh_accounts,
-                  carrier_cycle=carrier_cycle, runs=runs, timing=timing)
+                  carrier_cycle=carrier_cycle, sweep_pending=sweep_pending, runs=runs, timing=timing)
 
 
 _declared: dict[str, Actors] = {}

@@ -36,6 +36,9 @@ DEFAULT_CYCLES = (
     CycleSpec(name="daily", period_s=86_400, offset_s=2 * 3600),
     CycleSpec(name="carrier", period_s=900),
 )
+# Every minute: pending work in the database whose nudge was lost, or whose retry is due, is sent again.
+SWEEP_CYCLE = CycleSpec(name="sweep", period_s=60)
+CLOCK_CYCLES = (*DEFAULT_CYCLES, SWEEP_CYCLE)
 
 
 def slot_start(spec: CycleSpec, now: datetime) -> datetime:

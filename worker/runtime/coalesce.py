@@ -1,10 +1,12 @@
-"""Per-group run bookkeeping in Redis: the lease, the pending trigger, who waits on a run, run outcomes."""
+"""Per-group run bookkeeping in Redis: the lease and fence counter, the pending trigger, who waits on a run,
+run outcomes."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -29,6 +31,17 @@ return waiters
 """
 
 
+@dataclass(frozen=True)
+class LeaseFence:
+    """A run's fence tokens, issued only while it holds its group's lease (a `run_fence.FenceSource`)."""
+
+    lease: Lease
+    counter_key: str
+
+    def take(self, *, floor: int) -> int | None:
+        return self.lease.take_token(self.counter_key, floor=floor)
+
+
 def _text(value: bytes | str | None) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -47,6 +60,10 @@ class GroupRuns:
     def lease(self, group_id: str, *, ttl_ms: int) -> Lease:
         """A fresh lease handle (own token) on the group's run lease."""
         return Lease(self.client, self._key("lease", group_id), ttl_ms=ttl_ms)
+
+    def fence(self, group_id: str, lease: Lease) -> LeaseFence:
+        """Where the run holding `lease` takes its fence token: the group's counter, holder only."""
+        return LeaseFence(lease=lease, counter_key=self._key("fence", group_id))
 
     def mark_pending(self, group_id: str, *, waiter: str) -> str | None:
         """Record a trigger for a busy group; returns a new recheck token if no trigger was pending yet."""

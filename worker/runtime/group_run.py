@@ -11,24 +11,30 @@ import structlog
 
 from config.logging import get_logger
 from worker.runtime.coalesce import GroupRuns
+from worker.service.run_fence import FenceSource
 
 log = get_logger(__name__)
 T = TypeVar("T")
 
 
+LEASE_TTL_MS = 30_000
+
+
 @dataclass(frozen=True, kw_only=True)
 class WorkerTiming:
-    """Time limits and retry bounds; the lease outlives the time limit so a live run never loses it."""
+    """Time limits, the group lease and retry bounds.
+
+    The lease is a heartbeat, not a time limit: it lives `lease_ttl_ms` and the running job renews it
+    every third of that, so a dead worker's group is free again within `lease_ttl_ms`, and a trigger
+    that found the group busy looks again then (`recheck_margin_ms` later). Dramatiq's
+    `sync_time_limit_ms` bounds the run itself.
+    """
 
     sync_time_limit_ms: int = 30 * 60_000
-    lease_margin_ms: int = 5 * 60_000
+    lease_ttl_ms: int = LEASE_TTL_MS
     recheck_margin_ms: int = 1_000
     cycle_time_limit_ms: int = 10 * 60_000
     max_retries: int = 5
-
-    @property
-    def lease_ttl_ms(self) -> int:
-        return self.sync_time_limit_ms + self.lease_margin_ms
 
 
 class GroupBusy(RuntimeError):
@@ -40,20 +46,27 @@ class GroupBusy(RuntimeError):
         self.remaining_ms = remaining_ms
 
 
+Sync = Callable[[FenceSource], T]
+
+
 @overload
-def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Callable[[], T], *, group_id: str, trigger: str,
+def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Sync[T], *, group_id: str, trigger: str,
               timing: WorkerTiming) -> T: ...
 
 
 @overload
-def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Callable[[], T], *, group_id: str, trigger: str,
+def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Sync[T], *, group_id: str, trigger: str,
               timing: WorkerTiming, message_id: str, pending_token: str | None = None) -> T | None: ...
 
 
-def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Callable[[], T], *, group_id: str, trigger: str,
+def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Sync[T], *, group_id: str, trigger: str,
               timing: WorkerTiming, message_id: str | None = None,
               pending_token: str | None = None) -> T | None:
     """Run `sync` under the group's lease; return what it returned, or None when the message needed no run.
+
+    `sync` is handed the run's fence source: the tokens it takes with the lease (and registers in the
+    database) make any older run of the group, one whose lease lapsed while it was stopped, write nothing
+    more.
 
     With a trigger message (`message_id`, the sync_group actor): a redelivered message whose run finished
     and a recheck whose trigger was answered do nothing, a busy group leaves the trigger pending, and the
@@ -78,7 +91,7 @@ def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Callable[[], T], *, 
                 covered += runs.claim(group_id)
             log.info("worker.lease.acquired", covers=len(covered), ttl_ms=lease.ttl_ms)
             with lease.kept_alive():
-                result = sync()
+                result = sync(runs.fence(group_id, lease))
             if covered:
                 runs.record_outcome(covered, {**outcome, "status": "finished", "summary": result})
             return result

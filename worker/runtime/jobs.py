@@ -9,12 +9,14 @@ from typing import Any
 
 from config.logging import get_logger
 from connectors.ports import PlanSystem
+from reconciliation.link_entry import PlanRef
 from reconciliation.side import Side
 from reconciliation.states import RunOutcome
 from reconciliation.storage import repository as repo
 from worker.runtime.context import SyncContext, get_context
-from worker.service import accounts, group_sync
+from worker.service import accounts, group_sync, pending_work
 from worker.service.carrier_jobs import run_carrier_cycle
+from worker.service.run_fence import FenceSource
 
 # BenefitPoint's watermark is a timestamp: reading a little before it costs a few re-synced
 # groups (cheap when nothing changed) and never misses a change committed around the boundary.
@@ -31,8 +33,10 @@ class CyclePlan:
     """The groups a cycle enqueues, and what to record once they are safely enqueued."""
 
     group_ids: list[str]
-    # Per group, the plans the feeds named, as [side, plan id] (a message argument); none: the whole group.
+    # Per group, the message's plan refs as [side, plan id]: a list (empty for a nudge) makes the run
+    # reconcile the group's pending plans only; a group absent from it is synced whole.
     plan_refs: dict[str, list[list[str]]] = field(default_factory=dict)
+    # The feed cycle has nothing left to record: its pending work and watermarks are already committed.
     confirm: Callable[[], None] = field(default=lambda: None)
 
 
@@ -41,20 +45,31 @@ def plan_systems(context: SyncContext) -> Mapping[Side, PlanSystem]:
 
 
 def sync_and_summarize(
-    *, group_id: str, trigger: str, plan_refs: list[list[str]] | None = None
+    *, group_id: str, trigger: str, plan_refs: list[list[str]] | None = None, fence: FenceSource | None = None
 ) -> dict[str, Any]:
-    """A worker's sync of one group with this process's context (only the links to `plan_refs` when given).
+    """A worker's sync of one group with this process's context: the whole group, or for a nudge
+    (`plan_refs` given, a feed's or the sweeper's) the group's pending plans as the database holds them.
 
     Returns the run's summary for the outcome record (its writes left out); a run that failed as a whole
-    raises RunFailed, so that Dramatiq retries the message.
+    raises RunFailed, so that Dramatiq retries the message. `fence` issues the run's token under the
+    group's lease; a superseded run's summary says so, and is not retried.
     """
     context = get_context()
+    refs = None
+    if plan_refs is not None:
+        # Plans a message names itself (enqueued by an earlier version) are reconciled too.
+        named = [(Side(side), plan_id) for side, plan_id in plan_refs]
+        refs = list(dict.fromkeys([*pending_work.pending_refs(context.sessions, group_id), *named]))
+        if not refs:
+            log.info("worker.nudge.nothing_pending")
+            return {"group_id": group_id, "trigger": trigger, "outcome": None, "pending": 0}
     report = group_sync.sync_group(
         sessions=context.sessions,
         systems=plan_systems(context),
         group_id=group_id,
         trigger=trigger,
-        plan_refs=None if plan_refs is None else [(Side(side), plan_id) for side, plan_id in plan_refs],
+        plan_refs=refs,
+        fence=fence,
     )
     if report.outcome is RunOutcome.FAILED:
         raise RunFailed(f"group {group_id}: {report.error}")
@@ -74,34 +89,47 @@ def _with_overlap(watermark: str | None) -> str | None:
 
 
 def hourly_cycle() -> CyclePlan:
-    """Read both change feeds once; the groups whose linked plans changed, and the new watermarks."""
+    """Read both change feeds once; the plans they named become pending work in the same transaction as
+    the new watermarks; the groups to nudge.
+
+    BenefitPoint entities whose answer was unreadable are kept and asked about again next cycle; the
+    rest of the cycle goes on and the watermarks move.
+    """
     context = get_context()
     with context.sessions() as session:
         marks = {side: repo.get_watermark(session, side.value) for side in Side}
+        retry = repo.unreadable_changes(session, Side.BENEFITPOINT)
     pages = {
         Side.PERFECTQUOTE: context.perfectquote.changes_since(marks[Side.PERFECTQUOTE]),
-        Side.BENEFITPOINT: context.benefitpoint.changes_since(_with_overlap(marks[Side.BENEFITPOINT])),
+        Side.BENEFITPOINT: context.benefitpoint.changes_since(_with_overlap(marks[Side.BENEFITPOINT]),
+                                                               retry=retry),
     }
-    plan_refs: dict[str, list[list[str]]] = {}
+    named: dict[str, list[PlanRef]] = {}
     with context.sessions() as session:
         for side, page in pages.items():
             plan_ids = [plan_id for _, plan_id in [*page.changed, *page.deleted]]
             for plan_id, group_id in repo.groups_by_plan(session, side=side, plan_ids=plan_ids).items():
-                refs = plan_refs.setdefault(group_id, [])
-                if [side.value, plan_id] not in refs:
-                    refs.append([side.value, plan_id])
+                named.setdefault(group_id, []).append((side, plan_id))
+    unreadable = pending_work.record_cycle(
+        context.sessions, named=named, watermarks={side: page.watermark for side, page in pages.items()},
+        unreadable={Side.BENEFITPOINT: pages[Side.BENEFITPOINT].unreadable})
+    for change in unreadable:
+        log.warning("sync.feeds.unreadable", side=change.side.value, entity_type=change.entity_type,
+                    entity_id=change.entity_id, attempts=change.attempts, error=change.error,
+                    first_seen_at=change.first_seen_at.isoformat() if change.first_seen_at else None)
     log.info(
         "sync.feeds.read",
-        changed_groups=len(plan_refs),
+        changed_groups=len(named),
+        unreadable=len(unreadable),
         **{f"{side.value}_changes": len(page.changed) + len(page.deleted) for side, page in pages.items()},
     )
+    # The messages are nudges: each run reads its group's pending plans from the database.
+    return CyclePlan(group_ids=sorted(named), plan_refs={group_id: [] for group_id in named})
 
-    def confirm() -> None:
-        with context.sessions.begin() as session:
-            for side, page in pages.items():
-                repo.set_watermark(session, side.value, page.watermark)
 
-    return CyclePlan(group_ids=sorted(plan_refs), plan_refs=plan_refs, confirm=confirm)
+def sweep_pending(*, now: datetime | None = None) -> list[str]:
+    """The groups whose pending work waited too long (its nudge lost) or whose failed links are due again."""
+    return pending_work.nudge_due(get_context().sessions, now=now)
 
 
 def daily_full() -> CyclePlan:

@@ -1,4 +1,8 @@
-"""A Redis lease with an owner token: one holder at a time, renewed while held, released only by its owner."""
+"""A Redis lease with an owner token: one holder at a time, renewed while held, released only by its owner.
+
+Only the holder can take a fence token from a counter (`take_token`): a monotonic number the
+database checks before every write of the run (`worker.service.run_fence`).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,14 @@ log = get_logger(__name__)
 _RENEW = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
           "return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0")
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+# The next token of a counter, for the lease's holder only, and above `floor` (what the database last saw).
+_TAKE_TOKEN = """
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return false end
+local token = redis.call('incr', KEYS[2])
+local floor = tonumber(ARGV[2])
+if token <= floor then token = redis.call('incrby', KEYS[2], floor + 1 - token) end
+return token
+"""
 
 
 class Lease:
@@ -42,6 +54,14 @@ class Lease:
     def release(self) -> bool:
         """Give the lease up; False if it had already expired or passed to another holder."""
         return bool(self.client.eval(_RELEASE, 1, self.key, self.token))
+
+    def take_token(self, counter_key: str, *, floor: int = 0) -> int | None:
+        """The next fence token of `counter_key`, above `floor`; None if this holder no longer owns the lease.
+
+        The counter is a convenience, not the authority: after a wiped Redis it restarts above `floor`.
+        """
+        token = self.client.eval(_TAKE_TOKEN, 2, self.key, counter_key, self.token, int(floor))
+        return None if token is None else int(token)
 
     def remaining_ms(self) -> int:
         """Milliseconds until the current holder's lease expires (0 when nobody holds it)."""

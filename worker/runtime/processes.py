@@ -13,7 +13,7 @@ from dramatiq.brokers.stub import StubBroker
 
 from config.logging import get_logger
 from worker.runtime.actors import Actors, current_actors
-from worker.runtime.clock import Clock
+from worker.runtime.clock import CLOCK_CYCLES, Clock
 
 log = get_logger(__name__)
 POLL_INTERVAL_S = 0.2
@@ -57,9 +57,10 @@ def _wait_for_outcome(actors: Actors, message_id: str, *, wait_s: float) -> dict
 
 def make_clock(actors: Actors) -> Clock:
     """The production clock: each cycle name maps to the actor it enqueues."""
-    senders = {"hourly": actors.hourly_cycle, "daily": actors.daily_full, "carrier": actors.carrier_cycle}
+    senders = {"hourly": actors.hourly_cycle, "daily": actors.daily_full, "carrier": actors.carrier_cycle,
+               "sweep": actors.sweep_pending}
     return Clock(actors.runs.client, namespace=actors.runs.namespace,
-                 enqueue=lambda name, slot: senders[name].send(slot))
+                 enqueue=lambda name, slot: senders[name].send(slot), cycles=CLOCK_CYCLES)
 
 
 def run_embedded(*, threads: int) -> None:

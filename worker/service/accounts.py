@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.logging import get_logger
+from connectors.errors import NotFound
 from connectors.ports import AccountDirectory, GroupDirectory, ListedAccount
 from reconciliation.decisions import ConflictPolicy
 from reconciliation.records import Account, Group
@@ -62,7 +63,10 @@ def connect(
     account_id: str,
 ) -> Group:
     """One to one: either side already connected is refused, naming the existing connection."""
-    group = perfectquote.get_group(group_id)
+    try:
+        group = perfectquote.get_group(group_id)
+    except NotFound:
+        raise CannotConnect(f"PerfectQuote group {group_id!r} does not exist") from None
     account = benefitpoint.get_account(account_id)
     if account is None:
         raise CannotConnect(f"BenefitPoint account {account_id!r} does not exist")

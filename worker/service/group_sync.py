@@ -20,8 +20,11 @@ from reconciliation.records import Group, Link, Run
 from reconciliation.side import Side
 from reconciliation.states import LinkState, RunOutcome
 from reconciliation.storage import repository as repo
+from worker.service import pending_work, run_ending
 from worker.service.link_baselines import LinkProblem
-from worker.service.link_sync import LinkJob, sync_link
+from worker.service.link_job import LinkJob
+from worker.service.link_sync import sync_link
+from worker.service.run_fence import FenceSource, RunFence, Superseded, take_fence
 from worker.service.run_report import RunReport
 
 SYNCED_CHOICES = frozenset({Choice.COPY, Choice.MERGE})
@@ -40,6 +43,7 @@ def sync_group(
     trigger: str,
     dry_run: bool = False,
     plan_refs: Collection[PlanRef] | None = None,
+    fence: FenceSource | None = None,
 ) -> RunReport:
     """Reconcile every copy and merge link of the group; one bad plan never stops the rest.
 
@@ -48,6 +52,10 @@ def sync_group(
     A dry run reads, reconciles and reports the writes it would make, and writes nothing anywhere.
     One session serves the run; the run row, each link's recovery points and the run's end are
     commits of their own (`link_sync`), so a crash leaves every link as before or as after.
+
+    Every run is fenced: its token comes from `fence` (the group's lease) or, with none, from the
+    database; a run a newer one superseded writes nothing more and ends `superseded`. Whatever
+    ends the run (an exception, Ctrl-C, a time limit), its row never stays `running`.
     """
     with sessions() as session:
         group = repo.find_group(session, group_id)
@@ -55,33 +63,42 @@ def sync_group(
             raise GroupNotConnected(
                 f"PerfectQuote group {group_id!r} is not connected; connect it with 'plansync groups connect'"
             )
-        run = None
-        if not dry_run:
-            run = repo.start_run(session, trigger=trigger, group_id=group_id)
-            session.commit()  # a run in `running` is seen even if this process dies
         report = RunReport(
-            run_id=str(run.id) if run else None,
-            group_id=group_id,
-            trigger=trigger,
-            dry_run=dry_run,
-            started_at=datetime.now(UTC),
+            run_id=None, group_id=group_id, trigger=trigger, dry_run=dry_run, started_at=datetime.now(UTC)
         )
-        with structlog.contextvars.bound_contextvars(
-            run_id=report.run_id, group_id=group_id, trigger=trigger
-        ):
-            log.info("sync.started", dry_run=dry_run)
-            _run(session, group, systems, run, report, plan_refs=plan_refs)
-            report.finished_at = datetime.now(UTC)
-            if run is not None:
-                repo.finish_run(
-                    session,
-                    run.id,
-                    outcome=report.outcome,
-                    counts=report.counts,
-                    error=report.error,
-                    unreviewed=report.unreviewed,
-                )
+        if dry_run:
+            with structlog.contextvars.bound_contextvars(run_id=None, group_id=group_id, trigger=trigger):
+                log.info("sync.started", dry_run=True)
+                _run(session, group, systems, None, report, plan_refs=plan_refs, fence=None)
+                report.finished_at = datetime.now(UTC)
+                log.info("sync.finished", outcome=report.outcome.value, **asdict(report.counts))
+            return report
+        run_fence, registered = take_fence(session, group_id, fence)
+        run = repo.start_run(session, trigger=trigger, group_id=group_id, fence_token=run_fence.token)
+        report.run_id = str(run.id)
+        with structlog.contextvars.bound_contextvars(run_id=report.run_id, group_id=group_id,
+                                                     trigger=trigger):
+            if not registered:
+                # A newer run holds the group already: this one is recorded, and starts nothing.
+                run_ending.end_superseded_at_start(session, run.id, run_fence, report)
+                return report
+            pending_work.claim(session, group_id=group_id, run_id=run.id, scope=plan_refs)
+            session.commit()  # a run in `running` is seen even if this process dies
+            log.info("sync.started", dry_run=False, fence=run_fence.token)
+            try:
+                _run(session, group, systems, run, report, plan_refs=plan_refs, fence=run_fence)
+                report.finished_at = datetime.now(UTC)
+                # Checked first, so a newer run's registration waits for this commit, never the reverse.
+                run_fence.check(session, lock=True)
+                # The pending work it reconciled goes in the run's last commit; a failed link's stays.
+                pending_work.settle(session, group_id=group_id, run_id=run.id, report=report)
+                run_ending.record_end(session, run.id, report)
                 session.commit()
+            except BaseException as error:
+                run_ending.end_abnormally(sessions, session, run.id, run_fence, report, error)
+                if isinstance(error, Superseded):
+                    return report
+                raise
             log.info("sync.finished", outcome=report.outcome.value, **asdict(report.counts))
     return report
 
@@ -94,6 +111,7 @@ def _run(
     report: RunReport,
     *,
     plan_refs: Collection[PlanRef] | None,
+    fence: RunFence | None,
 ) -> None:
     stored_links = repo.links_for_group(session, group.group_id)
     group_links = [
@@ -125,6 +143,7 @@ def _run(
         run=run,
         report=report,
         policy=group.conflict_policy,
+        fence=fence,
     )
     for link in links:
         try:
@@ -200,4 +219,4 @@ def _record_link_error(job: LinkJob, link: Link, error: Exception) -> None:
     if not job.dry_run:
         # Read again: the link may have moved (a committed create, another session) since `link` was read.
         repo.set_link_state(job.session, repo.get_link(job.session, link.id), LinkState.ERROR, error=message)
-        job.session.commit()
+        job.commit()

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
-
-from sqlalchemy.orm import Session
 
 from config.logging import get_logger
 from connectors.errors import StaleVersion
-from connectors.ports import PlanSystem, RemotePlan
+from connectors.ports import RemotePlan
 from reconciliation.decisions import (
     Action,
-    ConflictPolicy,
     LinkInput,
     Reconciliation,
     SideState,
@@ -22,32 +18,17 @@ from reconciliation.decisions import (
 from reconciliation.field_diff import creation_changes
 from reconciliation.plan import Plan
 from reconciliation.reconcile import reconcile
-from reconciliation.records import Group, Link, Run
+from reconciliation.records import Link
 from reconciliation.side import Side
 from reconciliation.states import LinkState
 from reconciliation.storage import repository as repo
 from worker.service.link_baselines import LinkProblem, advance_baselines, confirmed_plan
-from worker.service.run_report import PlannedWrite, RunReport
+from worker.service.link_job import LinkJob
+from worker.service.run_fence import Superseded
+from worker.service.run_report import PlannedWrite
 
 MAX_STALE_ROUNDS = 3
 log = get_logger(__name__)
-
-
-@dataclass(kw_only=True)
-class LinkJob:
-    """What one link's sync needs: the systems, what the run read, and where to report."""
-
-    session: Session
-    systems: Mapping[Side, PlanSystem]
-    group: Group
-    read: Mapping[Side, MutableMapping[str, RemotePlan]]
-    run: Run | None
-    report: RunReport
-    policy: ConflictPolicy
-
-    @property
-    def dry_run(self) -> bool:
-        return self.run is None
 
 
 @dataclass(kw_only=True)
@@ -112,7 +93,7 @@ def _recover_create(job: LinkJob, current: _InFlight) -> None:
             created = Write(side=side, kind=WriteKind.CREATE, plan=found.plan,
                             changes=creation_changes(found.plan))
             repo.log_write(job.session, job.run.id, link.id, created)
-        job.session.commit()
+        job.commit()
     current.remotes[side] = found
     job.read[side][found.id] = found
 
@@ -174,13 +155,13 @@ def _apply(job: LinkJob, current: _InFlight, outcome: Reconciliation) -> None:
     if not job.dry_run:
         # Every write is confirmed: the baselines advance, with the settled conflicts, in one commit.
         current.link = advance_baselines(job.session, current.link, outcome, confirmed, notes=notes)
-        job.session.commit()
+        job.commit()
 
 
 def _settle_state(job: LinkJob, current: _InFlight, state: LinkState, reason: str | None) -> None:
     if not job.dry_run:
         current.link = repo.set_link_state(job.session, current.link, state, error=reason)
-        job.session.commit()
+        job.commit()
 
 
 def _write(job: LinkJob, current: _InFlight, write: Write, remote: RemotePlan | None) -> RemotePlan:
@@ -188,14 +169,16 @@ def _write(job: LinkJob, current: _InFlight, write: Write, remote: RemotePlan | 
     system, session, link_id = job.systems[write.side], job.session, current.link.id
     if write.kind is WriteKind.CREATE:
         current.link = repo.mark_create_intent(session, current.link, write.side)
-        session.commit()  # the intent is durable before the call: recovery looks the plan up first
-        written = system.create_plan(job.group.id_in(write.side), write.plan, link_id=link_id)
+        job.commit()  # the intent is durable before the call: recovery looks the plan up first
+        with job.fenced_calls():
+            written = system.create_plan(job.group.id_in(write.side), write.plan, link_id=link_id)
         current.link = repo.record_created(session, current.link, write.side, written.id)
         job.report.counts.created += 1
         log.info("sync.plan.created", link_id=link_id, side=write.side.value, plan_id=written.id)
     else:
         assert remote is not None  # reconcile only updates a side it has read
-        written = system.update_plan(remote, write.plan, link_id=link_id)
+        with job.fenced_calls():
+            written = system.update_plan(remote, write.plan, link_id=link_id)
         job.report.counts.updated += 1
         log.info(
             "sync.plan.updated",
@@ -206,6 +189,12 @@ def _write(job: LinkJob, current: _InFlight, write: Write, remote: RemotePlan | 
         )
     # The change log of a confirmed write is kept even if a later write of this link fails.
     repo.log_write(session, job.run.id, link_id, write)
-    session.commit()
+    try:
+        job.commit()
+    except Superseded:
+        # A newer run took over while the call was out: the write landed; this run records nothing more.
+        log.warning("sync.write.unrecorded", link_id=link_id, side=write.side.value, plan_id=written.id,
+                    fields=[change.path for change in write.changes])
+        raise
     job.read[write.side][written.id] = written
     return written

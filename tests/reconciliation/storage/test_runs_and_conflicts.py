@@ -187,6 +187,6 @@ def test_a_run_left_running_by_a_dead_worker_is_closed_when_the_group_runs_again
     session.commit()
     with session_factory() as other:
         closed = repo.get_run(other, abandoned.id)
-        assert closed.outcome == repo.RunOutcome.FAILED.value
+        assert closed.outcome == repo.RunOutcome.SUPERSEDED.value
         assert closed.finished_at is not None and "abandoned" in (closed.error or "")
         assert repo.get_run(other, elsewhere.id).outcome == repo.RunOutcome.RUNNING.value

@@ -18,7 +18,7 @@ from tests.conftest import REDIS_URL
 from worker.runtime.actors import Actors, declare_actors
 from worker.runtime.group_run import WorkerTiming
 
-FAST_TIMING = WorkerTiming(sync_time_limit_ms=2_000, lease_margin_ms=500, recheck_margin_ms=200,
+FAST_TIMING = WorkerTiming(sync_time_limit_ms=2_000, lease_ttl_ms=1_000, recheck_margin_ms=200,
                            cycle_time_limit_ms=4_000, max_retries=1)
 
 
@@ -45,8 +45,8 @@ class Recorder:
     events: list[tuple[str, str, float]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def sync_and_summarize(self, *, group_id: str, trigger: str,
-                           plan_refs: list[list[str]] | None = None) -> dict[str, Any]:
+    def sync_and_summarize(self, *, group_id: str, trigger: str, plan_refs: list[list[str]] | None = None,
+                           fence: object = None) -> dict[str, Any]:
         with self.lock:
             self.events.append(("start", group_id, time.monotonic()))
             failing = self.fail_times > 0

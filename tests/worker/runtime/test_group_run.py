@@ -19,7 +19,7 @@ def test_a_run_here_finding_the_group_busy_raises_and_leaves_no_trigger(worker_a
     assert holder.acquire()
     ran: list[str] = []
     with pytest.raises(GroupBusy, match="grp_5001") as busy:
-        run_group(worker_actors.runs, worker_actors.sync_group, lambda: ran.append("ran"),
+        run_group(worker_actors.runs, worker_actors.sync_group, lambda fence: ran.append("ran"),
                   group_id="grp_5001", trigger="manual", timing=worker_actors.timing)
     assert ran == [] and busy.value.remaining_ms > 0
     assert worker_actors.runs.pending_token("grp_5001") is None
@@ -38,7 +38,7 @@ def test_a_run_here_holds_the_lease_and_answers_triggers_with_one_follow_up(
         events = [json.loads(line)["event"] for line in stream.getvalue().splitlines()]
         return events.count("worker.trigger.coalesced")
 
-    def run_here() -> str:
+    def run_here(fence: object) -> str:
         # Two triggers arrive while this run holds the lease: both wait for the one follow-up.
         for _ in range(2):
             triggers.append(worker_actors.sync_group.send("grp_5002", "manual"))

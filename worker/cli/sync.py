@@ -1,0 +1,150 @@
+"""CLI command: sync a group now (or preview it), in this process or through the worker's queue."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from reconciliation.storage import repository as repo
+from worker.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, fail, one_line
+from worker.cli.output import command_context, emit
+from worker.runtime.actors import current_actors
+from worker.runtime.context import SyncContext
+from worker.runtime.group_run import GroupBusy, run_group
+from worker.runtime.jobs import plan_systems
+from worker.runtime.processes import enqueue_sync
+from worker.service.group_sync import sync_group
+from worker.service.run_fence import FenceSource
+from worker.service.run_report import RunReport
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+WAIT_S = 600.0
+
+
+def _render_run(run: dict[str, Any]) -> None:
+    label = "Dry run (nothing written)" if run.get("dry_run") else f"Run {run.get('run_id')}"
+    counts = ", ".join(f"{name} {value}" for name, value in run.get("counts", {}).items())
+    typer.echo(f"{label} of {run.get('group_id')}: {run.get('outcome')} — {counts}")
+    if run.get("error"):
+        typer.echo(f"  error: {run['error']}")
+    for write in run.get("writes", []):
+        typer.echo(
+            f"  {write['kind']} {write['side']} plan {write['plan_id'] or '(new)'} [link {write['link_id']}]"
+        )
+        for change in write["changes"]:
+            typer.echo(f"    {change['field']}: {change['before']!r} -> {change['after']!r}")
+    for link_id, message in run.get("link_errors", {}).items():
+        typer.echo(f"  error on link {link_id}: {message}")
+    if run.get("unreviewed"):
+        typer.echo(f"  {run['unreviewed']} plan(s) unreviewed: choose for them with 'plansync link'")
+
+
+def _run_here(context: SyncContext, group_id: str, *, dry_run: bool) -> RunReport:
+    """In this process; with a broker configured, under the group's lease like any worker's run."""
+
+    def run(fence: FenceSource | None = None) -> RunReport:
+        # With no broker the run's fence token comes from the database; under the lease, from the lease.
+        return sync_group(
+            sessions=context.sessions,
+            systems=plan_systems(context),
+            group_id=group_id,
+            trigger="dry_run" if dry_run else "manual",
+            dry_run=dry_run,
+            fence=fence,
+        )
+
+    if dry_run or context.settings.redis_url is None:
+        return run()
+    actors = current_actors()
+    try:
+        return run_group(actors.runs, actors.sync_group, run, group_id=group_id, trigger="manual",
+                         timing=actors.timing)
+    except GroupBusy:
+        typer.echo(
+            f"plansync: group {group_id} is being synced by a worker right now; "
+            "run again later, or drop --here to queue a run",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+
+
+def sync(
+    pq_group_id: Annotated[str | None, typer.Argument(help="The PerfectQuote group id.")] = None,
+    all_groups: Annotated[bool, typer.Option("--all", help="Every connected group.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the writes, field by field; write nothing.")
+    ] = False,
+    here: Annotated[
+        bool, typer.Option("--here", help="Run in this process even when a broker is set.")
+    ] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="With a broker: wait for the outcome.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Reconcile a group now: read both sides, reconcile every link, write, record."""
+    if bool(pq_group_id) == all_groups:
+        typer.echo("plansync: give one PerfectQuote group id, or --all", err=True)
+        raise typer.Exit(2)
+    with command_context() as context:
+        with context.sessions() as session:
+            groups = (
+                [pq_group_id] if pq_group_id else [g.group_id for g in repo.list_groups(session)]
+            )
+        in_process = dry_run or here or context.settings.redis_url is None
+        results: list[dict[str, Any]] = []
+        for group_id in groups:
+            try:
+                if in_process:
+                    results.append(_run_here(context, group_id, dry_run=dry_run).as_dict())
+                else:
+                    outcome = enqueue_sync(group_id, trigger="manual", wait_s=WAIT_S if wait else None)
+                    results.append(outcome or {"group_id": group_id, "status": "enqueued"})
+            except KeyboardInterrupt:
+                fail(interrupted_line(context, group_id, in_process=in_process, dry_run=dry_run),
+                     EXIT_INTERRUPTED)
+
+    def render() -> None:
+        for result in results:
+            if "counts" in _run_of(result):
+                _render_run(_run_of(result))
+            else:
+                detail = result.get("error") or ""
+                typer.echo(f"{result['group_id']}: {result.get('status')} {detail}".rstrip())
+
+    emit(results[0] if pq_group_id else results, as_json=as_json, render=render)
+    for result in results:
+        run = _run_of(result)
+        if run.get("outcome") not in {None, "succeeded", "partial"} or result.get("status") == "failed":
+            problem = run.get("error") or result.get("error") or "see plansync status"
+            outcome = run.get("outcome") or "failed"
+            typer.echo(one_line(f"plansync: run of {result.get('group_id')} {outcome}: {problem}"), err=True)
+    code = sync_exit_code(results)
+    if code != EXIT_OK:
+        raise typer.Exit(code)
+
+
+def sync_exit_code(results: list[dict[str, Any]]) -> int:
+    """0 when every run succeeded (or was only enqueued), 3 when some links are in error, else 1."""
+    outcomes = {_run_of(r).get("outcome") for r in results}
+    if any(r.get("status") == "failed" for r in results) or outcomes - {None, "succeeded", "partial"}:
+        return EXIT_FAILED
+    return EXIT_PARTIAL if "partial" in outcomes else EXIT_OK
+
+
+def interrupted_line(context: SyncContext, group_id: str, *, in_process: bool, dry_run: bool) -> str:
+    """What Ctrl-C left: a run made here is finished by the service as `interrupted`; say so."""
+    if dry_run:
+        return f"dry run of {group_id} interrupted (Ctrl-C); nothing was written"
+    if not in_process:
+        return f"stopped waiting (Ctrl-C); the worker's run of {group_id} goes on: see plansync status"
+    with context.sessions() as session:
+        runs = repo.recent_runs(session, group_id=group_id, limit=1)
+    if not runs:
+        return f"sync of {group_id} interrupted (Ctrl-C) before its run started; nothing was written"
+    return (f"sync of {group_id} interrupted (Ctrl-C); run {runs[0].id} is recorded as "
+            f"{runs[0].outcome.value}; what it wrote is in plansync changes {group_id}")
+
+
+def _run_of(result: dict[str, Any]) -> dict[str, Any]:
+    """The run itself: a run made here is the result; a worker's run is the summary of its outcome."""
+    return result if "counts" in result else result.get("summary") or {}

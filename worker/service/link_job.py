@@ -1,0 +1,50 @@
+"""What one link's sync needs (the systems, what the run read, where to report) and its fenced steps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from connectors.ports import PlanSystem, RemotePlan, guarded_calls
+from reconciliation.decisions import ConflictPolicy
+from reconciliation.records import Group, Run
+from reconciliation.side import Side
+from worker.service.run_fence import RunFence
+from worker.service.run_report import RunReport
+
+
+@dataclass(kw_only=True)
+class LinkJob:
+    """What one link's sync needs: the systems, what the run read, and where to report."""
+
+    session: Session
+    systems: Mapping[Side, PlanSystem]
+    group: Group
+    read: Mapping[Side, MutableMapping[str, RemotePlan]]
+    run: Run | None
+    report: RunReport
+    policy: ConflictPolicy
+    fence: RunFence | None = None
+
+    @property
+    def dry_run(self) -> bool:
+        return self.run is None
+
+    def before_write(self) -> None:
+        """Right before a write to an outside system: raise Superseded if a newer run took the group."""
+        if self.fence is not None:
+            self.fence.check(self.session)
+
+    def fenced_calls(self) -> AbstractContextManager[None]:
+        """Around one plan's write: the fence is checked before each request the connector sends."""
+        return guarded_calls(self.before_write) if self.fence is not None else nullcontext()
+
+    def commit(self) -> None:
+        """A recovery point, committed only while the run still holds its group's fence."""
+        if self.fence is not None:
+            self.fence.commit(self.session)
+        else:
+            self.session.commit()

@@ -1,0 +1,86 @@
+"""How a group's run row ends: with its report, superseded by a newer run, or whatever stopped it.
+
+A run row never stays `running` once the run's code has stopped: an exception of any kind
+(a refused answer, `RecursionError`, Ctrl-C, Dramatiq's time limit) ends it `failed`,
+`interrupted` or, when a newer run of the group took over meanwhile, `superseded`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.logging import get_logger
+from reconciliation.states import RunOutcome
+from reconciliation.storage import repository as repo
+from worker.service.run_fence import RunFence, Superseded
+from worker.service.run_report import RunReport
+
+log = get_logger(__name__)
+
+
+def record_end(session: Session, run_id: int, report: RunReport) -> None:
+    """The run's outcome and counts on its row (flushed; the caller commits)."""
+    assert report.outcome is not None
+    repo.finish_run(session, run_id, outcome=report.outcome, counts=report.counts, error=report.error,
+                    unreviewed=report.unreviewed)
+
+
+def end_superseded_at_start(session: Session, run_id: int, fence: RunFence, report: RunReport) -> None:
+    """A run whose token was not newer than the group's: recorded as superseded, nothing else done."""
+    superseded = Superseded(fence.group_id, fence.token, repo.fence_token(session, fence.group_id))
+    _set(report, RunOutcome.SUPERSEDED, str(superseded))
+    record_end(session, run_id, report)
+    session.commit()
+    log.warning("sync.superseded", fence=fence.token, newest_fence=superseded.current, started=False)
+
+
+def end_abnormally(sessions: sessionmaker[Session], session: Session, run_id: int, fence: RunFence,
+                   report: RunReport, error: BaseException) -> None:
+    """Record how the run stopped; what it left uncommitted is rolled back, never committed."""
+    # A connection lost mid-statement cannot roll back: the row is then written on a fresh one.
+    with contextlib.suppress(Exception):
+        session.rollback()
+    try:
+        with sessions() as fresh:
+            outcome, message = _outcome(fresh, fence, error)
+            _set(report, outcome, message)
+            record_end(fresh, run_id, report)
+            fresh.commit()
+    except Exception as failure:
+        # The next run of the group closes it (superseded) when it starts.
+        log.error("sync.run.unrecorded", error=f"{type(failure).__name__}: {failure}",
+                  cause=f"{type(error).__name__}: {error}")
+        return
+    if report.outcome is RunOutcome.SUPERSEDED:
+        log.warning("sync.superseded", fence=fence.token, newest_fence=getattr(error, "current", None),
+                    started=True, **_counts(report))
+    elif report.outcome is RunOutcome.INTERRUPTED:
+        log.warning("sync.interrupted", **_counts(report))
+    else:
+        log.error("sync.failed", error=report.error, error_type=type(error).__name__)
+
+
+def _outcome(session: Session, fence: RunFence, error: BaseException) -> tuple[RunOutcome, str]:
+    if isinstance(error, Superseded):
+        return RunOutcome.SUPERSEDED, str(error)
+    cause = f"{type(error).__name__}: {error}".rstrip(": ")
+    if not fence.holds(session):
+        # It stopped (a time limit, an error) after a newer run took over: that newer run is what counts.
+        return RunOutcome.SUPERSEDED, f"superseded: a newer run of group {fence.group_id} took over ({cause})"
+    if isinstance(error, KeyboardInterrupt):
+        return RunOutcome.INTERRUPTED, "interrupted (Ctrl-C) before it finished; its writes are logged"
+    return RunOutcome.FAILED, cause
+
+
+def _set(report: RunReport, outcome: RunOutcome, message: str) -> None:
+    report.outcome = outcome
+    report.error = message
+    report.finished_at = datetime.now(UTC)
+
+
+def _counts(report: RunReport) -> dict[str, int]:
+    counts = report.counts
+    return {"created": counts.created, "updated": counts.updated, "errors": counts.errors}
