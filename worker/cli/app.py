@@ -8,7 +8,7 @@ import typer
 
 from config.logging import configure_logging
 from config.settings import SettingsError, load_settings
-from worker.cli import accounts, carriers, db, demo, plans, runs, sandbox, service, sync
+from worker.cli import accounts, carriers, console, db, demo, plans, runs, sandbox, service, sync
 from worker.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, one_line, unexpected, usage_line
 
 try:  # Typer carries its own copy of Click from 0.2x on.
@@ -16,7 +16,7 @@ try:  # Typer carries its own copy of Click from 0.2x on.
 except ImportError:  # pragma: no cover - an older Typer on Click
     from click.exceptions import ClickException, NoArgsIsHelpError
 
-SERVICE_COMMANDS = frozenset({"worker", "clock"})
+SERVICE_COMMANDS = frozenset({"worker", "clock", "console"})
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Keep benefit plans in step between PerfectQuote and BenefitPoint.")
@@ -35,6 +35,7 @@ COMMANDS = {
     "worker": service.worker,
     "clock": service.clock,
     "demo": demo.demo,
+    "console": console.console,
 }
 SUB_APPS = {
     "db": db.db_app,
