@@ -17,10 +17,12 @@ from dramatiq.middleware import (
     ShutdownNotifications,
     TimeLimit,
 )
+from dramatiq.middleware.prometheus import Prometheus
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from config.log_context import LogContext
+from config.metrics import MultiprocessValues, metrics_port, point_dramatiq_exposition
 from config.settings import Settings
 
 MAX_RETRIES = 5
@@ -79,10 +81,14 @@ def make_broker(
     if settings.redis_url is None:
         broker: dramatiq.Broker = StubBroker(middleware=middleware_list())
     else:
+        # METRICS_PORT set: Dramatiq's exposition server (its metrics and plansync's, every process's).
+        exported = metrics_port() is not None
+        if exported:
+            point_dramatiq_exposition()
         broker = RedisBroker(
             client=client or make_redis(settings),
             namespace=namespace,
-            middleware=middleware_list(),
+            middleware=middleware_list() + ([Prometheus(), MultiprocessValues()] if exported else []),
             heartbeat_timeout=heartbeat_timeout_ms,
             maintenance_chance=maintenance_chance,
         )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import httpx
 
+from config.metrics import API_LATENCY, API_REQUESTS
 from connectors.errors import AccessDenied, BadResponse, ConnectorError, NotFound, TransientError
 from connectors.ports import check_call_guard
 
@@ -47,14 +49,24 @@ def send(client: httpx.Client, request: httpx.Request, *, system: str, operation
     be a fault with a meaning). A guard the caller set (`ports.guarded_calls`) is checked first.
     """
     check_call_guard()
+    started = time.perf_counter()
+    status = "connection_error"
     try:
         response = _read_capped(client, request, system=system, operation=operation, max_bytes=max_bytes)
+        status = str(response.status_code)
+    except BadResponse as error:
+        status = str(error.status) if error.status is not None else status
+        raise
     except httpx.TimeoutException as error:
+        status = "timeout"
         raise TransientError(system=system, operation=operation,
                              message=f"timed out ({type(error).__name__})") from error
     except httpx.TransportError as error:
         raise TransientError(system=system, operation=operation,
                              message=f"connection failed ({type(error).__name__})") from error
+    finally:
+        API_REQUESTS.labels(system=system, operation=operation, status=status).inc()
+        API_LATENCY.labels(system=system, operation=operation).observe(time.perf_counter() - started)
     if response.status_code not in handled_statuses:
         raise_for_common_status(response, system=system, operation=operation)
     return response

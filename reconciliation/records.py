@@ -13,6 +13,9 @@ from reconciliation.plan import Plan
 from reconciliation.side import Side
 from reconciliation.states import ConflictStatus, Direction, LinkState, RunOutcome
 
+# The note a linked link carries while a field written to a system was not taken there.
+NOT_TAKEN = "did not take"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Group:
@@ -60,6 +63,13 @@ class Link:
     last_error: str | None = None
     last_error_at: datetime | None = None
     create_intent: CreateIntent | None = None
+
+    @property
+    def not_taken(self) -> str | None:
+        """What a system did not take at the link's last write ("benefitpoint did not take: rates")."""
+        if self.state is not LinkState.LINKED or NOT_TAKEN not in (self.last_error or ""):
+            return None
+        return self.last_error
 
     @property
     def entry(self) -> LinkEntry:
@@ -114,6 +124,8 @@ class Change:
     before: Any
     after: Any
     recorded_at: datetime
+    # False: the write was confirmed, but the system did not take this field (it kept `before`).
+    applied: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -79,6 +79,7 @@ from reconciliation.storage.runs import (
     last_unreviewed_count,
     log_change,
     log_write,
+    mark_not_applied,
     recent_runs,
     start_run,
 )
@@ -130,6 +131,7 @@ __all__ = [
     "log_change",
     "log_write",
     "mark_create_intent",
+    "mark_not_applied",
     "mark_settlements_applied",
     "new_link_id",
     "next_fence_token",

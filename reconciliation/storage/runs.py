@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -146,7 +147,8 @@ def recent_runs(session: Session, *, group_id: str | None = None, limit: int = 2
 
 def _change_value(row: ChangeRow) -> Change:
     return Change(id=row.id, run_id=row.run_id, link_id=row.link_id, direction=Direction(row.direction),
-                  path=row.field_path, before=row.before, after=row.after, recorded_at=row.recorded_at)
+                  path=row.field_path, before=row.before, after=row.after, recorded_at=row.recorded_at,
+                  applied=row.applied is not False)
 
 
 def log_change(
@@ -191,3 +193,19 @@ def changes_for_run(session: Session, run_id: int) -> list[Change]:
 def changes_for_link(session: Session, link_id: str) -> list[Change]:
     query = select(ChangeRow).where(ChangeRow.link_id == link_row(session, link_id).id)
     return [_change_value(row) for row in session.scalars(query.order_by(ChangeRow.id))]
+
+
+def mark_not_applied(session: Session, link_id: str, *, direction: Direction, paths: Collection[str]) -> int:
+    """The newest change-log row of each of `paths` (the write just logged) was not taken by its system."""
+    link_pk, marked = link_row(session, link_id).id, 0
+    for path in paths:
+        query = (select(ChangeRow)
+                 .where(ChangeRow.link_id == link_pk, ChangeRow.direction == Direction(direction).value,
+                        ChangeRow.field_path == path)
+                 .order_by(ChangeRow.id.desc()).limit(1))
+        row = session.scalars(query).first()
+        if row is not None and row.applied is not False:
+            row.applied = False
+            marked += 1
+    session.flush()
+    return marked

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from config.column_types import UtcDateTime, json_column, utcnow
@@ -93,6 +93,8 @@ class ChangeRow(Base):
     field_path: Mapped[str] = mapped_column(String(NAME_LENGTH))
     before: Mapped[Any] = mapped_column(json_column(), nullable=True)
     after: Mapped[Any] = mapped_column(json_column(), nullable=True)
+    # False: the write was confirmed but the system did not take this field (it still holds `before`).
+    applied: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

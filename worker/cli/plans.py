@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from reconciliation.side import Side
+from reconciliation.storage import repository as repo
 from worker.cli.link_entries import link_entries
 from worker.cli.output import cli_errors, command_context, emit, table
 from worker.runtime.jobs import plan_systems
@@ -21,11 +22,15 @@ def plans(
     pq_group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Both systems' plans side by side, each with its choice and link state."""
+    """Both systems' plans side by side, with choice and link state (and what a system did not take)."""
     with command_context() as context:
         listed = plan_choices.side_by_side(sessions=context.sessions, systems=plan_systems(context),
                                            group_id=pq_group_id)
-        rows = [asdict(row) for row in listed]
+        with context.sessions() as session:
+            # A linked link a system did not take a field of is shown as such, not as plainly linked.
+            links = repo.links_for_group(session, pq_group_id)
+            partly = {lk.id: lk.not_taken for lk in links if lk.not_taken}
+        rows = [asdict(row) | {"not_taken": partly.get(row.link_id or "")} for row in listed]
     emit(
         rows,
         as_json=as_json,
@@ -38,7 +43,7 @@ def plans(
                     r["coverage"],
                     r["carrier"],
                     r["choice"],
-                    r["state"],
+                    r["state"] if not r["not_taken"] else f"{r['state']} ({r['not_taken']})",
                     r["paired_with"],
                     r["link_id"],
                 )

@@ -20,7 +20,7 @@ def _short(text: str) -> str:
 
 
 def status(as_json: JsonOption = False) -> None:
-    """Connected groups, the last run of each, open conflicts, orphaned, failing links, unreviewed plans."""
+    """Connected groups, each one's last run, open conflicts, orphaned, failing, partly taken links."""
     with command_context() as context:
         data = overview.status(sessions=context.sessions)
 
@@ -33,9 +33,12 @@ def status(as_json: JsonOption = False) -> None:
             typer.echo(
                 f"{g['group_id']} {g['group_name']} <-> {g['account_id']} {g['account_name']}: "
                 f"{g['links']} links, last run {last}, {g['open_conflicts']} open conflicts, "
-                f"{len(g['orphaned'])} orphaned, {len(g['errors'])} in error, {len(g['held'])} held"
+                f"{len(g['orphaned'])} orphaned, {len(g['errors'])} in error, {len(g['held'])} held, "
+                f"{len(g['not_taken'])} not taken"
                 + ("" if g["unreviewed"] is None else f", {g['unreviewed']} unreviewed plans")
             )
+            for link_id, note in g["not_taken"].items():
+                typer.echo(f"  not taken on link {link_id}: {note}")
 
     emit(data, as_json=as_json, render=render)
 
@@ -44,7 +47,7 @@ def changes(
     pq_group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
     as_json: JsonOption = False,
 ) -> None:
-    """The change log: when, link, direction, field, before -> after, run."""
+    """The change log: when, link, direction, field, before -> after (or not applied), run."""
     with command_context() as context:
         rows = overview.changes(sessions=context.sessions, group_id=pq_group_id)
     emit(
@@ -57,7 +60,7 @@ def changes(
                     r["link_id"],
                     r["direction"],
                     r["field"],
-                    _short(f"{r['before']!r} -> {r['after']!r}"),
+                    _short(f"{r['before']!r} -> {r['after']!r}") + ("" if r["applied"] else " (not applied)"),
                     r["run_id"],
                 )
                 for r in rows

@@ -8,6 +8,7 @@ from dramatiq.cli import main as dramatiq_main
 from dramatiq.cli import make_argument_parser
 
 from config.db_ready import prepare_database
+from config.metrics import metrics_port, point_dramatiq_exposition
 from config.settings import Settings, load_settings, mask_url
 from worker.cli.errors import EXIT_BAD_INPUT, EXIT_FAILED, cli_errors, fail
 from worker.runtime.actors import current_actors
@@ -47,6 +48,12 @@ def worker(
     if settings.redis_url is None:
         run_embedded(threads=threads)
         return
+    with cli_errors():
+        exported = metrics_port() is not None
+    if exported:
+        # Before any worker process starts: Dramatiq's exposition server (forked from this process) on
+        # METRICS_PORT, over the multiprocess files, last start's removed.
+        point_dramatiq_exposition(clear=True)
     args = make_argument_parser().parse_args(
         ["worker.runtime.actors:setup", "--processes", str(processes), "--threads", str(threads)])
     raise SystemExit(dramatiq_main(args))

@@ -36,6 +36,8 @@ def _render_run(run: dict[str, Any]) -> None:
             typer.echo(f"    {change['field']}: {change['before']!r} -> {change['after']!r}")
     for link_id, message in run.get("link_errors", {}).items():
         typer.echo(f"  error on link {link_id}: {message}")
+    for link_id, message in run.get("not_taken", {}).items():
+        typer.echo(f"  not applied on link {link_id}: {message}")
     if run.get("unreviewed"):
         typer.echo(f"  {run['unreviewed']} plan(s) unreviewed: choose for them with 'plansync link'")
 
@@ -124,11 +126,13 @@ def sync(
 
 
 def sync_exit_code(results: list[dict[str, Any]]) -> int:
-    """0 when every run succeeded (or was only enqueued), 3 when some links are in error, else 1."""
+    """0 when every run succeeded (or was only enqueued), 3 when some links are in error or a system did not
+    take a field written to it, else 1."""
     outcomes = {_run_of(r).get("outcome") for r in results}
     if any(r.get("status") == "failed" for r in results) or outcomes - {None, "succeeded", "partial"}:
         return EXIT_FAILED
-    return EXIT_PARTIAL if "partial" in outcomes else EXIT_OK
+    not_taken = any(_run_of(r).get("not_taken") for r in results)
+    return EXIT_PARTIAL if "partial" in outcomes or not_taken else EXIT_OK
 
 
 def interrupted_line(context: SyncContext, group_id: str, *, in_process: bool, dry_run: bool) -> str:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from config.logging import get_logger
+from config.metrics import FEED_LAG
 from connectors.ports import PlanSystem
 from reconciliation.link_entry import PlanRef
 from reconciliation.side import Side
@@ -113,6 +114,7 @@ def hourly_cycle() -> CyclePlan:
     unreadable = pending_work.record_cycle(
         context.sessions, named=named, watermarks={side: page.watermark for side, page in pages.items()},
         unreadable={Side.BENEFITPOINT: pages[Side.BENEFITPOINT].unreadable})
+    record_feed_lag({side: page.watermark for side, page in pages.items()}, now=datetime.now(UTC))
     for change in unreadable:
         log.warning("sync.feeds.unreadable", side=change.side.value, entity_type=change.entity_type,
                     entity_id=change.entity_id, attempts=change.attempts, error=change.error,
@@ -125,6 +127,18 @@ def hourly_cycle() -> CyclePlan:
     )
     # The messages are nudges: each run reads its group's pending plans from the database.
     return CyclePlan(group_ids=sorted(named), plan_refs={group_id: [] for group_id in named})
+
+
+def record_feed_lag(watermarks: Mapping[Side, str], *, now: datetime) -> None:
+    """plansync_feed_lag_seconds per system whose watermark is a time (BenefitPoint's; PerfectQuote's is
+    an opaque cursor, so no lag is exported for it)."""
+    for side, watermark in watermarks.items():
+        try:
+            moment = datetime.fromisoformat(watermark)
+        except (TypeError, ValueError):
+            continue
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        FEED_LAG.labels(system=side.value).set(max(0.0, (now - moment).total_seconds()))
 
 
 def sweep_pending(*, now: datetime | None = None) -> list[str]:

@@ -12,8 +12,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from dramatiq.brokers.stub import StubBroker
 
 from config.logging import get_logger
+from config.metrics import register_scrape_collector, serve_exposition
 from worker.runtime.actors import Actors, current_actors
 from worker.runtime.clock import CLOCK_CYCLES, Clock
+from worker.runtime.context import get_context
+from worker.service.metrics_reading import DatabaseGauges
 
 log = get_logger(__name__)
 POLL_INTERVAL_S = 0.2
@@ -66,6 +69,9 @@ def make_clock(actors: Actors) -> Clock:
 def run_embedded(*, threads: int) -> None:
     """No REDIS_URL: one process runs the clock and the actors on the in-process broker."""
     actors = current_actors()
+    # METRICS_PORT set: this process's metrics and the database gauges, served from a thread.
+    register_scrape_collector(DatabaseGauges(get_context().sessions))
+    serve_exposition()
     worker = dramatiq.Worker(dramatiq.get_broker(), worker_threads=threads)
     worker.start()
     clock = make_clock(actors)

@@ -11,10 +11,11 @@ from connectors.ports import RemotePlan
 from reconciliation.decisions import Reconciliation, Write
 from reconciliation.plan import Plan
 from reconciliation.plan_fields import content_hash, plan_to_fields
-from reconciliation.records import Link
+from reconciliation.records import NOT_TAKEN, Link
 from reconciliation.side import Side
-from reconciliation.states import LinkState
+from reconciliation.states import Direction, LinkState
 from reconciliation.storage import repository as repo
+from worker.service.run_report import RunReport
 
 log = get_logger(__name__)
 
@@ -26,13 +27,18 @@ class LinkProblem(Exception):
 def confirmed_plan(link: Link, write: Write, written: RemotePlan, *, notes: list[str]) -> Plan:
     if written.plan is None:
         raise LinkProblem(f"{write.side.value} answered the write with an unreadable plan: {written.problem}")
-    asked, held = plan_to_fields(write.plan), plan_to_fields(written.plan)
-    missed = sorted(path for path in asked.keys() | held.keys() if asked.get(path) != held.get(path))
+    missed = not_taken(write, written.plan)
     if missed:
         # A field the system cannot hold (rates when not writable, unmapped benefits): said, not dropped.
         log.warning("sync.plan.not_written", link_id=link.id, side=write.side.value, fields=missed)
-        notes.append(f"{write.side.value} did not take: {', '.join(missed)}")
+        notes.append(f"{write.side.value} {NOT_TAKEN}: {', '.join(missed)}")
     return written.plan
+
+
+def not_taken(write: Write, held: Plan) -> list[str]:
+    """The fields `write` asked for that the system, once it confirmed the write, does not hold."""
+    asked, kept = plan_to_fields(write.plan), plan_to_fields(held)
+    return sorted(path for path in asked.keys() | kept.keys() if asked.get(path) != kept.get(path))
 
 
 def advance_baselines(
@@ -42,11 +48,22 @@ def advance_baselines(
     confirmed: Mapping[Side, Plan],
     *,
     notes: list[str],
+    report: RunReport | None = None,
 ) -> Link:
     """Every write of the link confirmed: its baselines, state and settled conflicts, flushed together.
 
     The caller commits them as one unit; a link already linked at these baselines is left as it is.
+    A field a system did not take marks its change-log row not applied and is counted in the report.
     """
+    for write in outcome.writes:
+        held = confirmed.get(write.side)
+        missed = [] if held is None else not_taken(write, held)
+        # Only fields the write changed have change-log rows; a create's unmapped fields are in the note.
+        logged = [change.path for change in write.changes if change.path in missed]
+        if logged:
+            repo.mark_not_applied(session, link.id, direction=Direction.into(write.side), paths=logged)
+    if notes and report is not None:
+        report.not_taken[link.id] = "; ".join(notes)
     bases = {side: outcome.next_baselines.get(side) for side in Side} | dict(confirmed)
     # An earlier write's note stays while the link is linked; the error of a failed run is over now.
     earlier = link.last_error if link.state is LinkState.LINKED else None

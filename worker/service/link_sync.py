@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from config.logging import get_logger
+from config.metrics import WRITES
 from connectors.errors import StaleVersion
 from connectors.ports import RemotePlan
 from reconciliation.decisions import (
@@ -154,7 +155,8 @@ def _apply(job: LinkJob, current: _InFlight, outcome: Reconciliation) -> None:
         confirmed[write.side] = confirmed_plan(current.link, write, written, notes=notes)
     if not job.dry_run:
         # Every write is confirmed: the baselines advance, with the settled conflicts, in one commit.
-        current.link = advance_baselines(job.session, current.link, outcome, confirmed, notes=notes)
+        current.link = advance_baselines(job.session, current.link, outcome, confirmed, notes=notes,
+                                         report=job.report)
         job.commit()
 
 
@@ -187,6 +189,7 @@ def _write(job: LinkJob, current: _InFlight, write: Write, remote: RemotePlan | 
             plan_id=written.id,
             fields=[change.path for change in write.changes],
         )
+    WRITES.labels(system=write.side.value, kind=write.kind.value).inc()
     # The change log of a confirmed write is kept even if a later write of this link fails.
     repo.log_write(session, job.run.id, link_id, write)
     try:

@@ -43,7 +43,7 @@ def conflict_summary(conflict: Conflict) -> dict[str, Any]:
 
 
 def status(*, sessions: sessionmaker[Session]) -> dict[str, Any]:
-    """Connected groups; each one's last run, open conflicts, orphaned and failing links."""
+    """Connected groups; each one's last run, open conflicts, orphaned, failing and partly written links."""
     groups = []
     with sessions() as session:
         for group in repo.list_groups(session):
@@ -61,6 +61,8 @@ def status(*, sessions: sessionmaker[Session]) -> dict[str, Any]:
                     "orphaned": [link.id for link in links if link.state is LinkState.ORPHANED],
                     "errors": {link.id: link.last_error for link in links if link.state is LinkState.ERROR},
                     "held": [link.id for link in links if link.state is LinkState.HELD],
+                    # Linked, but a system did not take a field written to it (it still holds its old value).
+                    "not_taken": {link.id: link.not_taken for link in links if link.not_taken},
                     "unreviewed": repo.last_unreviewed_count(session, group.group_id),
                 }
             )
@@ -83,6 +85,7 @@ def changes(*, sessions: sessionmaker[Session], group_id: str, limit: int = 200)
                         "before": change.before,
                         "after": change.after,
                         "run_id": change.run_id,
+                        "applied": change.applied,
                     }
                 )
     rows.sort(key=lambda row: (row["recorded_at"], row["run_id"]))

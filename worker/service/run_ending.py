@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, datetime
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.logging import get_logger
+from config.metrics import RUNS
 from reconciliation.states import RunOutcome
 from reconciliation.storage import repository as repo
 from worker.service.run_fence import RunFence, Superseded
@@ -26,6 +28,9 @@ def record_end(session: Session, run_id: int, report: RunReport) -> None:
     assert report.outcome is not None
     repo.finish_run(session, run_id, outcome=report.outcome, counts=report.counts, error=report.error,
                     unreviewed=report.unreviewed)
+    # Counted once the end is committed: an end whose commit fails is recorded (and counted) again.
+    outcome = report.outcome.value
+    event.listen(session, "after_commit", lambda _session: RUNS.labels(outcome=outcome).inc(), once=True)
 
 
 def end_superseded_at_start(session: Session, run_id: int, fence: RunFence, report: RunReport) -> None:

@@ -53,6 +53,8 @@ class RunReport:
     counts: RunCounts = field(default_factory=RunCounts)
     writes: list[PlannedWrite] = field(default_factory=list)
     link_errors: dict[str, str] = field(default_factory=dict)
+    # Links whose write a system confirmed without taking every field: link id -> what was not taken.
+    not_taken: dict[str, str] = field(default_factory=dict)
     unreviewed: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -68,5 +70,6 @@ class RunReport:
             "counts": asdict(self.counts),
             "writes": [asdict(w) for w in self.writes],
             "link_errors": dict(self.link_errors),
+            "not_taken": dict(self.not_taken),
             "unreviewed": self.unreviewed,
         }

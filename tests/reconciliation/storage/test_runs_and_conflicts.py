@@ -190,3 +190,22 @@ def test_a_run_left_running_by_a_dead_worker_is_closed_when_the_group_runs_again
         assert closed.outcome == repo.RunOutcome.SUPERSEDED.value
         assert closed.finished_at is not None and "abandoned" in (closed.error or "")
         assert repo.get_run(other, elsewhere.id).outcome == repo.RunOutcome.RUNNING.value
+
+
+def test_a_field_the_system_did_not_take_is_marked_not_applied(
+        session_factory: sessionmaker, session: Session, link: Link) -> None:
+    first = repo.start_run(session, trigger="hourly")
+    repo.log_change(session, first.id, link.id, direction=repo.Direction.PQ_TO_BP, path="rates", before="a",
+                    after="b")
+    second = repo.start_run(session, trigger="hourly")
+    logged = [repo.log_change(session, second.id, link.id, direction=repo.Direction.PQ_TO_BP, path=path,
+                              before="b", after="c") for path in ("rates", "name")]
+    assert all(change.applied for change in logged)  # applied unless said otherwise
+    marked = repo.mark_not_applied(session, link.id, direction=repo.Direction.PQ_TO_BP, paths=["rates"])
+    assert marked == 1
+    assert repo.mark_not_applied(session, link.id, direction=repo.Direction.BP_TO_PQ, paths=["rates"]) == 0
+    session.commit()
+    with session_factory() as other:
+        # Only the newest row of the field (the write just logged) is marked; earlier runs' rows stay.
+        assert [(c.run_id, c.path, c.applied) for c in repo.changes_for_link(other, link.id)] == [
+            (first.id, "rates", True), (second.id, "rates", False), (second.id, "name", True)]
