@@ -20,6 +20,7 @@ from config.migrate import upgrade_database
 from config.settings import Settings, load_settings
 from connectors.sandbox.launcher import Sandboxes, start_sandboxes
 from tests.conftest import REDIS_URL
+from tests.e2e.harness import TIMING
 from tests.e2e.world import E2E_TIMING, SandboxTime
 from tests.worker.runtime.conftest import drop_namespace
 from worker.runtime import actors as actors_module
@@ -111,3 +112,23 @@ def cli(world: World, served: Served, monkeypatch: pytest.MonkeyPatch) -> Iterat
     configure_logging(stream=io.StringIO())
     yield CliRunner(env=world.env)
     structlog.configure(**saved)
+
+
+@pytest.fixture
+def sender(world: World) -> Iterator[Actors]:
+    """Actors to send with on the world's Redis namespace, as the real workers see it."""
+    broker = make_broker(world.settings, namespace=world.namespace, client=world.client)
+    yield declare_actors(broker, client=world.client, namespace=world.namespace, timing=E2E_TIMING)
+    broker.close()
+
+
+@pytest.fixture
+def bare_sender(redis_namespace: str) -> Iterator[Actors]:
+    """Actors to send with on the real Redis only: no sandboxes, no database (the recording workers)."""
+    settings = load_settings({"REDIS_URL": REDIS_URL})
+    client = make_redis(settings)
+    broker = make_broker(settings, namespace=redis_namespace, client=client)
+    yield declare_actors(broker, client=client, namespace=redis_namespace, timing=TIMING)
+    broker.close()
+    drop_namespace(client, redis_namespace)
+    client.close()

@@ -7,23 +7,19 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
-from config.broker import make_broker, make_redis
-from config.settings import load_settings
 from reconciliation.states import RunOutcome
 from reconciliation.storage.tables import ChangeRow, RunRow
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import World
-from tests.e2e.harness import TIMING, Workers, recorded
-from tests.e2e.world import E2E_TIMING, connect_and_link
-from tests.worker.runtime.conftest import drop_namespace, wait_until
-from worker.runtime.actors import Actors, declare_actors
+from tests.e2e.harness import Workers, recorded
+from tests.e2e.world import connect_and_link
+from tests.worker.runtime.conftest import wait_until
+from worker.runtime.actors import Actors
 from worker.runtime.group_run import WorkerTiming
 from worker.runtime.jobs import plan_systems
 from worker.service.group_sync import sync_group
@@ -35,23 +31,8 @@ WRITES = ("POST /groups/{group_id}/plans", "PUT /plans/{plan_id}", "PATCH /plans
           "updateRate")
 
 
-@pytest.fixture
-def bare_sender(redis_namespace: str) -> Iterator[Actors]:
-    """Actors to send with on the real Redis only (the recording workers need no database)."""
-    settings = load_settings({"REDIS_URL": REDIS_URL})
-    client = make_redis(settings)
-    broker = make_broker(settings, namespace=redis_namespace, client=client)
-    yield declare_actors(broker, client=client, namespace=redis_namespace, timing=TIMING)
-    broker.close()
-    drop_namespace(client, redis_namespace)
-    client.close()
 
 
-@pytest.fixture
-def sender(world: World) -> Iterator[Actors]:
-    broker = make_broker(world.settings, namespace=world.namespace, client=world.client)
-    yield declare_actors(broker, client=world.client, namespace=world.namespace, timing=E2E_TIMING)
-    broker.close()
 
 
 def _pids(record: Path, kind: str, group_id: str) -> list[str]:

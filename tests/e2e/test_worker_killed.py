@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import select
 
-from config.broker import make_broker, make_redis
-from config.settings import load_settings
 from reconciliation.plan_fields import content_hash
 from reconciliation.side import Side
 from reconciliation.states import LinkState
 from reconciliation.storage.tables import RunRow
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import World
-from tests.e2e.harness import TIMING, Workers, recorded
-from tests.e2e.world import E2E_TIMING, LinkedGroup, connect_and_link, links, repeated_writes
-from tests.worker.runtime.conftest import drop_namespace, wait_until
-from worker.runtime.actors import Actors, declare_actors
+from tests.e2e.harness import Workers, recorded
+from tests.e2e.world import LinkedGroup, connect_and_link, links, repeated_writes
+from tests.worker.runtime.conftest import wait_until
+from worker.runtime.actors import Actors
 from worker.runtime.jobs import plan_systems
 from worker.service.group_sync import sync_group
 
@@ -31,23 +27,8 @@ CREATE_CALLS = ("POST /groups/{group_id}/plans", "createProduct")
 SLOW_MS = 60
 
 
-@pytest.fixture
-def sender(world: World) -> Iterator[Actors]:
-    broker = make_broker(world.settings, namespace=world.namespace, client=world.client)
-    yield declare_actors(broker, client=world.client, namespace=world.namespace, timing=E2E_TIMING)
-    broker.close()
 
 
-@pytest.fixture
-def bare_sender(redis_namespace: str) -> Iterator[Actors]:
-    """Actors to send with on the real Redis only: no sandboxes, no database (the recording workers)."""
-    settings = load_settings({"REDIS_URL": REDIS_URL})
-    client = make_redis(settings)
-    broker = make_broker(settings, namespace=redis_namespace, client=client)
-    yield declare_actors(broker, client=client, namespace=redis_namespace, timing=TIMING)
-    broker.close()
-    drop_namespace(client, redis_namespace)
-    client.close()
 
 
 def test_a_run_killed_mid_way_is_redelivered_and_completes_once(
