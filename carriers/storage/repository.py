@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from carriers.diagnose import Attempt
@@ -233,3 +233,14 @@ def mark_transmission_sent(session: Session, transmission_id: int, *, exchange_i
 def find_transmissions(session: Session, integration_id: int) -> list[Transmission]:
     return [_transmission(row) for row in session.scalars(select(TransmissionRow).where(
         TransmissionRow.integration_id == integration_id).order_by(TransmissionRow.id))]
+
+
+def integration_counts_by_status(session: Session) -> dict[str, int]:
+    """How many integrations are in each status (statuses with none are absent)."""
+    query = select(IntegrationRow.status, func.count()).group_by(IntegrationRow.status)
+    return {status: count for status, count in session.execute(query).all()}
+
+
+def open_message_count(session: Session) -> int:
+    """Carrier messages not resolved yet, across every integration."""
+    return session.scalar(select(func.count()).select_from(MessageRow).where(MessageRow.open.is_(True))) or 0

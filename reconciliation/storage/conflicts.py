@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.column_types import utcnow
@@ -129,3 +129,10 @@ def mark_settlements_applied(session: Session, link_id: str, paths: Iterable[str
         row.status = ConflictStatus.APPLIED.value
     session.flush()
     return len(rows)
+
+
+def open_conflict_count(session: Session) -> int:
+    """Conflicts held for a person, across every group."""
+    query = (select(func.count()).select_from(ConflictRow)
+             .where(ConflictRow.status == ConflictStatus.OPEN.value))
+    return session.scalar(query) or 0

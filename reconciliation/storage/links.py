@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -253,3 +253,9 @@ def unlink(session: Session, group_id: str, link_id: str) -> Link:
     row.benefitpoint_plan_id = None
     _set_state(row, LinkState.UNLINKED, f"unlinked (was {former})")
     return _flush(session, row)
+
+
+def link_counts_by_state(session: Session) -> dict[str, int]:
+    """How many links are in each stored state (states with none are absent)."""
+    query = select(LinkRow.state, func.count()).group_by(LinkRow.state)
+    return {state: count for state, count in session.execute(query).all()}

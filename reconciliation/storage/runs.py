@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from config.column_types import utcnow
@@ -209,3 +210,13 @@ def mark_not_applied(session: Session, link_id: str, *, direction: Direction, pa
             marked += 1
     session.flush()
     return marked
+
+
+def last_success_by_group(session: Session) -> dict[str, datetime]:
+    """Each group's last succeeded run's end; a group that never succeeded: when it was connected."""
+    query = (select(GroupRow.perfectquote_group_id, GroupRow.created_at, func.max(RunRow.finished_at))
+             .outerjoin(RunRow, and_(RunRow.group_connection_id == GroupRow.id,
+                                     RunRow.outcome == RunOutcome.SUCCEEDED.value))
+             .group_by(GroupRow.perfectquote_group_id, GroupRow.created_at))
+    return {group_id: succeeded_at or connected_at
+            for group_id, connected_at, succeeded_at in session.execute(query).all()}

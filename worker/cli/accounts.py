@@ -63,14 +63,14 @@ def search_groups(
 
 @groups_app.command("connect")
 def connect(
-    pq_group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
+    group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
     bp_account_id: Annotated[str, typer.Argument(help="The BenefitPoint account number.")],
     as_json: JsonOption = False,
 ) -> None:
     """Connect a PerfectQuote group to a BenefitPoint account (one to one)."""
     with command_context() as context:
         group = accounts.connect(sessions=context.sessions, perfectquote=context.perfectquote,
-                                 benefitpoint=context.benefitpoint, group_id=pq_group_id,
+                                 benefitpoint=context.benefitpoint, group_id=group_id,
                                  account_id=bp_account_id)
         data = {
             "group_id": group.group_id,
@@ -90,13 +90,13 @@ def connect(
 
 @groups_app.command("policy")
 def policy(
-    pq_group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
+    group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
     conflict_policy: Annotated[ConflictPolicy, typer.Argument(
         help="source_of_truth_wins (default): the link's source of truth wins a conflict; "
              "hold_for_review: the link waits for 'plansync settle'.")],
 ) -> None:
     """How a group's conflicts are decided (both systems changed one field to different values)."""
     with command_context() as context:
-        accounts.set_conflict_policy(sessions=context.sessions, group_id=pq_group_id, policy=conflict_policy)
-    typer.echo(f"{pq_group_id}: conflicts are now decided by {conflict_policy.value}.")
+        accounts.set_conflict_policy(sessions=context.sessions, group_id=group_id, policy=conflict_policy)
+    typer.echo(f"{group_id}: conflicts are now decided by {conflict_policy.value}.")
 

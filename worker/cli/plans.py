@@ -19,16 +19,16 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON documen
 
 
 def plans(
-    pq_group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
+    group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
     as_json: JsonOption = False,
 ) -> None:
     """Both systems' plans side by side, with choice and link state (and what a system did not take)."""
     with command_context() as context:
         listed = plan_choices.side_by_side(sessions=context.sessions, systems=plan_systems(context),
-                                           group_id=pq_group_id)
+                                           group_id=group_id)
         with context.sessions() as session:
             # A linked link a system did not take a field of is shown as such, not as plainly linked.
-            links = repo.links_for_group(session, pq_group_id)
+            links = repo.links_for_group(session, group_id)
             partly = {lk.id: lk.not_taken for lk in links if lk.not_taken}
         rows = [asdict(row) | {"not_taken": partly.get(row.link_id or "")} for row in listed]
     emit(
@@ -65,7 +65,7 @@ def plans(
 
 
 def link(
-    pq_group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
+    group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
     merge: Annotated[
         tuple[str, str] | None,
         typer.Option("--merge", help="Link two existing plans: PQ_PLAN_ID BP_PLAN_ID."),
@@ -96,7 +96,7 @@ def link(
         entries = link_entries(merge, source_of_truth, copy, skip, from_file)
     with command_context() as context:
         links = plan_choices.choose(sessions=context.sessions, systems=plan_systems(context),
-                                    group_id=pq_group_id, entries=entries)
+                                    group_id=group_id, entries=entries)
         data = [
             {
                 "link_id": lk.id,
@@ -127,11 +127,11 @@ def link(
 
 
 def unlink(
-    pq_group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
+    group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
     link_id: Annotated[str, typer.Argument(help="The link id (see 'plansync plans').")],
 ) -> None:
     """Stop syncing a link. Nothing is deleted in either system; the plans become unreviewed."""
     with command_context() as context:
-        unlinked = plan_choices.unlink(sessions=context.sessions, group_id=pq_group_id, link_id=link_id)
+        unlinked = plan_choices.unlink(sessions=context.sessions, group_id=group_id, link_id=link_id)
         typer.echo(f"Unlinked {unlinked.id}: {unlinked.last_error}.")
 

@@ -44,12 +44,12 @@ def status(as_json: JsonOption = False) -> None:
 
 
 def changes(
-    pq_group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
+    group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
     as_json: JsonOption = False,
 ) -> None:
     """The change log: when, link, direction, field, before -> after (or not applied), run."""
     with command_context() as context:
-        rows = overview.changes(sessions=context.sessions, group_id=pq_group_id)
+        rows = overview.changes(sessions=context.sessions, group_id=group_id)
     emit(
         rows,
         as_json=as_json,
@@ -71,12 +71,12 @@ def changes(
 
 
 def conflicts(
-    pq_group_id: Annotated[str | None, typer.Argument(help="Only this group.")] = None,
+    group_id: Annotated[str | None, typer.Argument(help="Only this group.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Conflicts held for a person: both values, and the baseline they both changed from."""
     with command_context() as context:
-        rows = overview.conflicts(sessions=context.sessions, group_id=pq_group_id)
+        rows = overview.conflicts(sessions=context.sessions, group_id=group_id)
     emit(
         rows,
         as_json=as_json,

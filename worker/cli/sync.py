@@ -72,7 +72,7 @@ def _run_here(context: SyncContext, group_id: str, *, dry_run: bool) -> RunRepor
 
 
 def sync(
-    pq_group_id: Annotated[str | None, typer.Argument(help="The PerfectQuote group id.")] = None,
+    group_id: Annotated[str | None, typer.Argument(help="The PerfectQuote group id.")] = None,
     all_groups: Annotated[bool, typer.Option("--all", help="Every connected group.")] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the writes, field by field; write nothing.")
@@ -84,25 +84,25 @@ def sync(
     as_json: JsonOption = False,
 ) -> None:
     """Reconcile a group now: read both sides, reconcile every link, write, record."""
-    if bool(pq_group_id) == all_groups:
+    if bool(group_id) == all_groups:
         typer.echo("plansync: give one PerfectQuote group id, or --all", err=True)
         raise typer.Exit(2)
     with command_context() as context:
         with context.sessions() as session:
             groups = (
-                [pq_group_id] if pq_group_id else [g.group_id for g in repo.list_groups(session)]
+                [group_id] if group_id else [g.group_id for g in repo.list_groups(session)]
             )
         in_process = dry_run or here or context.settings.redis_url is None
         results: list[dict[str, Any]] = []
-        for group_id in groups:
+        for each in groups:
             try:
                 if in_process:
-                    results.append(_run_here(context, group_id, dry_run=dry_run).as_dict())
+                    results.append(_run_here(context, each, dry_run=dry_run).as_dict())
                 else:
-                    outcome = enqueue_sync(group_id, trigger="manual", wait_s=WAIT_S if wait else None)
-                    results.append(outcome or {"group_id": group_id, "status": "enqueued"})
+                    outcome = enqueue_sync(each, trigger="manual", wait_s=WAIT_S if wait else None)
+                    results.append(outcome or {"group_id": each, "status": "enqueued"})
             except KeyboardInterrupt:
-                fail(interrupted_line(context, group_id, in_process=in_process, dry_run=dry_run),
+                fail(interrupted_line(context, each, in_process=in_process, dry_run=dry_run),
                      EXIT_INTERRUPTED)
 
     def render() -> None:
@@ -113,7 +113,7 @@ def sync(
                 detail = result.get("error") or ""
                 typer.echo(f"{result['group_id']}: {result.get('status')} {detail}".rstrip())
 
-    emit(results[0] if pq_group_id else results, as_json=as_json, render=render)
+    emit(results if all_groups else results[0], as_json=as_json, render=render)
     for result in results:
         run = _run_of(result)
         if run.get("outcome") not in {None, "succeeded", "partial"} or result.get("status") == "failed":

@@ -11,13 +11,12 @@ from datetime import UTC, datetime
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carriers.status import Status
-from carriers.storage.tables import IntegrationRow, MessageRow
-from reconciliation.states import ConflictStatus, LinkState, RunOutcome
-from reconciliation.storage.tables import ConflictRow, GroupRow, LinkRow, RunRow
+from carriers.storage import repository as carrier_repo
+from reconciliation.states import LinkState
+from reconciliation.storage import repository as repo
 
 
 class DatabaseGauges(Collector):
@@ -34,18 +33,11 @@ class DatabaseGauges(Collector):
     def collect(self) -> Iterator[Metric]:
         now = self._now()
         with self._sessions() as session:
-            conflicts = session.scalar(select(func.count()).select_from(ConflictRow)
-                                       .where(ConflictRow.status == ConflictStatus.OPEN.value)) or 0
-            links = dict(session.execute(select(LinkRow.state, func.count()).group_by(LinkRow.state)).all())
-            last_success = session.execute(
-                select(GroupRow.perfectquote_group_id, GroupRow.created_at, func.max(RunRow.finished_at))
-                .outerjoin(RunRow, and_(RunRow.group_connection_id == GroupRow.id,
-                                        RunRow.outcome == RunOutcome.SUCCEEDED.value))
-                .group_by(GroupRow.perfectquote_group_id, GroupRow.created_at)).all()
-            integrations = dict(session.execute(select(IntegrationRow.status, func.count())
-                                                .group_by(IntegrationRow.status)).all())
-            messages = session.scalar(select(func.count()).select_from(MessageRow)
-                                      .where(MessageRow.open.is_(True))) or 0
+            conflicts = repo.open_conflict_count(session)
+            links = repo.link_counts_by_state(session)
+            last_success = repo.last_success_by_group(session)
+            integrations = carrier_repo.integration_counts_by_status(session)
+            messages = carrier_repo.open_message_count(session)
 
         yield GaugeMetricFamily("plansync_open_conflicts", "Conflicts held for a person (status open).",
                                 value=conflicts)
@@ -56,9 +48,8 @@ class DatabaseGauges(Collector):
         since = GaugeMetricFamily("plansync_seconds_since_last_success",
                                   "Seconds since the group's last succeeded run (never: since it was "
                                   "connected).", labels=["group_id"])
-        for group_id, connected_at, succeeded_at in last_success:
-            moment = _utc(succeeded_at or connected_at)
-            since.add_metric([group_id], max(0.0, (now - moment).total_seconds()))
+        for group_id, moment in sorted(last_success.items()):
+            since.add_metric([group_id], max(0.0, (now - _utc(moment)).total_seconds()))
         yield since
         by_status = GaugeMetricFamily("plansync_carrier_integrations", "Carrier integrations, by status.",
                                       labels=["status"])

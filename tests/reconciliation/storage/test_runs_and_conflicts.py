@@ -209,3 +209,18 @@ def test_a_field_the_system_did_not_take_is_marked_not_applied(
         # Only the newest row of the field (the write just logged) is marked; earlier runs' rows stay.
         assert [(c.run_id, c.path, c.applied) for c in repo.changes_for_link(other, link.id)] == [
             (first.id, "rates", True), (second.id, "rates", False), (second.id, "name", True)]
+
+
+def test_the_counts_dashboards_read(session: Session, connect: ConnectGroup, link: Link) -> None:
+    never, succeeded = connect(2), repo.get_group(session, link.group_id)
+    failed_run = repo.start_run(session, trigger="hourly", group_id=succeeded.group_id)
+    repo.finish_run(session, failed_run.id, outcome=repo.RunOutcome.FAILED)
+    good_run = repo.start_run(session, trigger="hourly", group_id=succeeded.group_id)
+    ended = repo.finish_run(session, good_run.id, outcome=repo.RunOutcome.SUCCEEDED)
+    repo.set_link_state(session, link, repo.LinkState.ERROR, error="refused")
+    session.commit()
+    last = repo.last_success_by_group(session)
+    assert last[succeeded.group_id] == ended.finished_at
+    assert last[never.group_id] == never.created_at
+    assert repo.link_counts_by_state(session) == {"error": 1}
+    assert repo.open_conflict_count(session) == 0
