@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 from reconciliation.decisions import Choice
 from reconciliation.link_entry import LinkEntry, LinkMapError, PlanRef, format_plan_ref, parse_plan_ref
 from reconciliation.link_map_checks import entry_problems, label_entries
 from reconciliation.link_map_file import load_link_map
+from reconciliation.plan import Plan
 from reconciliation.side import Side
 
 __all__ = [
     "LinkEntry",
     "LinkMapError",
     "PlanRef",
+    "cross_coverage_problems",
     "format_plan_ref",
     "load_link_map",
     "parse_plan_ref",
@@ -55,6 +57,20 @@ def validate_link_map(
                 owner[(side, plan_id)] = label
     if problems:
         raise LinkMapError(problems)
+
+
+def cross_coverage_problems(entries: Iterable[LinkEntry], plans: Mapping[PlanRef, Plan | None]) -> list[str]:
+    """Merges of two plans of different coverage: the source of truth would turn a medical plan into a
+    dental one, with benefits neither system's catalogue holds for it. Unreadable plans are not judged."""
+    problems = []
+    for label, entry in label_entries([entry for entry in entries if entry.choice is Choice.MERGE]):
+        pq, bp = plans.get((Side.PERFECTQUOTE, entry.perfectquote_plan_id or "")), plans.get(
+            (Side.BENEFITPOINT, entry.benefitpoint_plan_id or ""))
+        if pq is not None and bp is not None and pq.coverage is not bp.coverage:
+            problems.append(f"{label}: the plans are of different coverage ({pq.coverage.value} and "
+                            f"{bp.coverage.value}); merge plans of one coverage, or allow it explicitly "
+                            "(--allow-cross-coverage)")
+    return problems
 
 
 def unreviewed(

@@ -89,6 +89,11 @@ def link(
     from_file: Annotated[
         Path | None, typer.Option("--from-file", help="A TOML link map, applied as a whole or not at all.")
     ] = None,
+    allow_cross_coverage: Annotated[
+        bool,
+        typer.Option("--allow-cross-coverage",
+                     help="Allow a merge of two plans of different coverage (refused by default)."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Choose what to sync. Plans are never matched by name: you pick every pair."""
@@ -96,7 +101,8 @@ def link(
         entries = link_entries(merge, source_of_truth, copy, skip, from_file)
     with command_context() as context:
         links = plan_choices.choose(sessions=context.sessions, systems=plan_systems(context),
-                                    group_id=group_id, entries=entries)
+                                    group_id=group_id, entries=entries,
+                                    allow_cross_coverage=allow_cross_coverage)
         data = [
             {
                 "link_id": lk.id,

@@ -11,7 +11,7 @@ from config.logging import get_logger
 from connectors.ports import PlanSystem, RemotePlan
 from reconciliation.decisions import Choice
 from reconciliation.link_entry import LinkEntry
-from reconciliation.link_map import validate_link_map
+from reconciliation.link_map import LinkMapError, cross_coverage_problems, validate_link_map
 from reconciliation.records import Group, Link
 from reconciliation.side import Side
 from reconciliation.states import LinkState
@@ -84,12 +84,20 @@ def side_by_side(*, sessions: sessionmaker[Session], systems: Mapping[Side, Plan
 
 
 def choose(*, sessions: sessionmaker[Session], systems: Mapping[Side, PlanSystem], group_id: str,
-           entries: Iterable[LinkEntry]) -> list[Link]:
-    """Validate the entries against both systems' plans and the stored links, then store all or none."""
+           entries: Iterable[LinkEntry], allow_cross_coverage: bool = False) -> list[Link]:
+    """Validate the entries against both systems' plans and the stored links, then store all or none.
+
+    A merge of plans of different coverage is refused unless `allow_cross_coverage`.
+    """
     entries = list(entries)
     with sessions() as session:
         group = connected_group(session, group_id)
     plans = read_plans(systems, group)
+    if not allow_cross_coverage:
+        contents = {(side, remote.id): remote.plan for side, listed in plans.items() for remote in listed}
+        problems = cross_coverage_problems(entries, contents)
+        if problems:
+            raise LinkMapError(problems)
     with sessions.begin() as session:
         validate_link_map(
             entries,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from connectors.ports import RemotePlan
-from reconciliation.link_entry import LinkEntry
+from reconciliation.link_entry import LinkEntry, LinkMapError
 from reconciliation.plan import Plan
 from reconciliation.plan_fields import content_hash
 from reconciliation.side import Side
 from reconciliation.states import RunOutcome
+from reconciliation.storage import repository as repo
 from tests.worker.service.world import BENEFITPOINT_WRITES, PERFECTQUOTE_WRITES, World
 
 PQ, BP = Side.PERFECTQUOTE, Side.BENEFITPOINT
@@ -99,3 +102,19 @@ def test_a_sync_right_after_a_sync_writes_nothing(world: World, synced: dict[str
     assert report.outcome is RunOutcome.SUCCEEDED and report.writes == []
     assert world.write_calls() == calls
     assert world.snapshot()["links"] == stored["links"]
+
+
+def test_a_merge_across_coverages_is_refused_unless_allowed(world: World) -> None:
+    world.connect()
+    ids = world.seeded()
+    cross = LinkEntry.merge(ids["pq_dental"], ids["bp_ppo"], source_of_truth=PQ)
+
+    with pytest.raises(LinkMapError) as caught:
+        world.choose(cross, LinkEntry.copy(PQ, ids["pq_hdhp"]))
+
+    assert "different coverage (dental and medical)" in str(caught.value)
+    assert "--allow-cross-coverage" in str(caught.value)
+    with world.context.sessions() as session:
+        assert repo.links_for_group(session, "grp_001") == [], "nothing of a refused map is stored"
+    [link_id] = world.choose(cross, allow_cross_coverage=True)
+    assert world.link(link_id).plan_ids[BP] == ids["bp_ppo"]

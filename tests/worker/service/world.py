@@ -80,9 +80,11 @@ class World(Screens):
         accounts.connect(sessions=self.context.sessions, perfectquote=self.context.perfectquote,
                          benefitpoint=self.context.benefitpoint, group_id=group_id, account_id=account_id)
 
-    def choose(self, *entries: LinkEntry, group_id: str = GROUP) -> list[str]:
+    def choose(self, *entries: LinkEntry, group_id: str = GROUP,
+               allow_cross_coverage: bool = False) -> list[str]:
         chosen = plan_choices.choose(sessions=self.context.sessions, systems=plan_systems(self.context),
-                                     group_id=group_id, entries=entries)
+                                     group_id=group_id, entries=entries,
+                                     allow_cross_coverage=allow_cross_coverage)
         return [link.id for link in chosen]
 
     def set_policy(self, policy: ConflictPolicy, group_id: str = GROUP) -> None:
