@@ -31,10 +31,10 @@ MAX_BACKOFF_MS = 10 * 60_000
 # Enough attempts to ride out a Redis restart of several seconds instead of losing the call.
 REDIS_RETRY_ATTEMPTS = 12
 # A killed worker's unacknowledged messages (its run, a recheck it held) come back this long after its
-# last heartbeat (sent about every second), at the next maintenance: one broker command in twenty
+# last heartbeat (sent about every second), at the next maintenance: one broker command in ten
 # (MAINTENANCE_CHANCE out of a million) looks, so that a dead worker's group runs again within a minute.
 HEARTBEAT_TIMEOUT_MS = 15_000
-MAINTENANCE_CHANCE = 50_000
+MAINTENANCE_CHANCE = 100_000
 
 _embedded_server = fakeredis.FakeServer()
 

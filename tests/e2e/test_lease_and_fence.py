@@ -61,7 +61,8 @@ def test_a_killed_worker_s_group_runs_again_within_a_minute_with_the_production_
         time.sleep(1.0)
         workers.kill(doomed)
         killed_at = time.monotonic()
-        wait_until(lambda: len(_pids(record, "start", "grp_7001")) == 2, timeout_s=NEXT_RUN_BOUND_S + 30,
+        # >= 2: the killed worker's own message comes back too and may run right after the next run.
+        wait_until(lambda: len(_pids(record, "start", "grp_7001")) >= 2, timeout_s=NEXT_RUN_BOUND_S + 30,
                    what="the group's next run after the kill")
         waited_s = time.monotonic() - killed_at
     finally:

@@ -17,7 +17,7 @@ log = get_logger(__name__)
 T = TypeVar("T")
 
 
-LEASE_TTL_MS = 30_000
+LEASE_TTL_MS = 20_000
 
 
 @dataclass(frozen=True, kw_only=True)
