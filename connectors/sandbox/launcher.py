@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -48,8 +49,12 @@ class Sandboxes:
         }
 
     def stop(self) -> None:
-        for server in reversed(self.servers):
-            server.stop()
+        # Side by side: each server waits for its loop's next tick before it stops.
+        stopping = [threading.Thread(target=server.stop) for server in self.servers]
+        for thread in stopping:
+            thread.start()
+        for thread in stopping:
+            thread.join()
         self.servers.clear()
 
     def __enter__(self) -> Sandboxes:

@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -155,14 +154,8 @@ def base_env(sandboxes: Sandboxes) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def sandboxes() -> Iterator[Sandboxes]:
-    running = start_sandboxes(rate_limit=False)
-    yield running
-    stopping = [threading.Thread(target=server.stop) for server in running.servers]
-    for thread in stopping:
-        thread.start()
-    for thread in stopping:
-        thread.join()
-    running.stop()
+    with start_sandboxes(rate_limit=False) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

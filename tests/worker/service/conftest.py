@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,15 +24,8 @@ FAST_SETTINGS = {"RETRY_MAX_ATTEMPTS": "2", "RETRY_MAX_TOTAL_S": "2", "RETRY_AFT
 
 @pytest.fixture
 def sandboxes() -> Iterator[Sandboxes]:
-    running = start_sandboxes(rate_limit=False)
-    yield running
-    # Side by side: each server waits for its loop's next tick before it stops.
-    stopping = [threading.Thread(target=server.stop) for server in running.servers]
-    for thread in stopping:
-        thread.start()
-    for thread in stopping:
-        thread.join()
-    running.stop()
+    with start_sandboxes(rate_limit=False) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
