@@ -1,4 +1,4 @@
-"""One hourly cycle as the worker runs it: read the feeds (pending work and watermarks stored), sync the
+"""One feed cycle as the worker runs it: read the feeds (pending work and watermarks stored), sync the
 changed groups on N threads."""
 
 from __future__ import annotations
@@ -76,16 +76,16 @@ def _sync(group_id: str, plan_refs: list[list[str]] | None) -> RunReport:
     context = get_context()
     refs = None if plan_refs is None else pending_work.pending_refs(context.sessions, group_id)
     return group_sync.sync_group(sessions=context.sessions, systems=jobs.plan_systems(context),
-                                 group_id=group_id, trigger="hourly", plan_refs=refs)
+                                 group_id=group_id, trigger="feed", plan_refs=refs)
 
 
 def run_cycle(counter: CallCounter, *, concurrency: int) -> CycleFigures:
-    """The real `hourly_cycle()` (its pending work and watermarks committed), then the real `sync_group`
+    """The real `feed_cycle()` (its pending work and watermarks committed), then the real `sync_group`
     per changed group."""
     before = counter.snapshot()
     cpu_before, sandbox_before = time.process_time(), sandbox_cpu_s()
     started = time.perf_counter()
-    plan = jobs.hourly_cycle()
+    plan = jobs.feed_cycle()
     feed_s = time.perf_counter() - started
     after_feed = counter.snapshot()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:

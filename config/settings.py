@@ -38,6 +38,7 @@ class Settings:
     retry_max_attempts: int = 5
     retry_max_total_s: float = 30.0
     retry_after_cap_s: float = 30.0
+    feed_cycle_s: int = 60
     log_level: str = "info"
 
     @property
@@ -111,6 +112,14 @@ def _text(env: Mapping[str, str], name: str, default: str) -> str:
     return default if raw is None or raw == "" else raw
 
 
+def _feed_cycle_s(env: Mapping[str, str]) -> int:
+    # The daily full reconcile catches what feeds miss; a feed cycle slower than hourly breaks the promise.
+    seconds = _number(env, "FEED_CYCLE_S", 60, int)
+    if not 5 <= seconds <= 3600:
+        raise SettingsError(f"FEED_CYCLE_S={seconds} must be between 5 and 3600 seconds")
+    return seconds
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from `env` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -134,5 +143,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         retry_max_attempts=_number(env, "RETRY_MAX_ATTEMPTS", 5, int),
         retry_max_total_s=_number(env, "RETRY_MAX_TOTAL_S", 30.0, float),
         retry_after_cap_s=_number(env, "RETRY_AFTER_CAP_S", 30.0, float),
+        feed_cycle_s=_feed_cycle_s(env),
         log_level=level,
     )

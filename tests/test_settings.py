@@ -28,6 +28,8 @@ def test_servers_configured_is_not_embedded() -> None:
         ("BENEFITPOINT_LINK_FIELD_ID", "abc", "BENEFITPOINT_LINK_FIELD_ID"),
         ("HTTP_TIMEOUT_S", "-1", "HTTP_TIMEOUT_S"),
         ("HTTP_MAX_RESPONSE_BYTES", "16MB", "HTTP_MAX_RESPONSE_BYTES"),
+        ("FEED_CYCLE_S", "2", "FEED_CYCLE_S=2 must be between 5 and 3600"),
+        ("FEED_CYCLE_S", "7200", "FEED_CYCLE_S=7200 must be between 5 and 3600"),
         ("HTTP_MAX_RESPONSE_BYTES", "0", "HTTP_MAX_RESPONSE_BYTES"),
         ("LOG_LEVEL", "loud", "LOG_LEVEL"),
     ],
@@ -51,3 +53,8 @@ def test_the_response_size_limit_reaches_every_connector() -> None:
         assert context.exchange._max_response_bytes == 2048
     finally:
         context.close()
+
+
+def test_the_feed_cycle_runs_every_minute_unless_set() -> None:
+    assert load_settings({}).feed_cycle_s == 60
+    assert load_settings({"FEED_CYCLE_S": "30"}).feed_cycle_s == 30

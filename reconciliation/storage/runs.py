@@ -59,7 +59,7 @@ def start_run(session: Session, *, trigger: str, group_id: str | None = None,
     token (or none) are closed as superseded: their process died or stopped, and this run took over.
     """
     if not trigger.strip():
-        raise ValueError("start run: the trigger is empty (expected hourly, daily, manual, dry_run, ...)")
+        raise ValueError("start run: the trigger is empty (expected feed, daily, manual, dry_run, ...)")
     row = RunRow(
         group_connection_id=None if group_id is None else group_row(session, group_id).id,
         trigger=trigger.strip(),

@@ -51,7 +51,7 @@ def test_a_killed_worker_s_group_runs_again_within_a_minute_with_the_production_
                            "PLANSYNC_TEST_SLOW_GROUP": "grp_7001"})
     try:
         doomed = workers.start(PLANSYNC_TEST_SLEEP_S="600")
-        bare_sender.sync_group.send("grp_7001", "hourly")
+        bare_sender.sync_group.send("grp_7001", "feed")
         wait_until(lambda: len(_pids(record, "start", "grp_7001")) == 1, timeout_s=30, what="the first run")
         (doomed_pid,) = _pids(record, "start", "grp_7001")
         workers.start()

@@ -51,8 +51,8 @@ def _settle(world: World, groups: list[LinkedGroup]) -> None:
     for group in groups:
         jobs.sync_and_summarize(group_id=group.group_id, trigger="manual")
     world.bp_time.pass_hour()
-    for group_id in jobs.hourly_cycle().group_ids:
-        jobs.sync_and_summarize(group_id=group_id, trigger="hourly", plan_refs=[])
+    for group_id in jobs.feed_cycle().group_ids:
+        jobs.sync_and_summarize(group_id=group_id, trigger="feed", plan_refs=[])
     assert _pending(world) == {}
 
 
@@ -99,8 +99,8 @@ def test_a_broker_wiped_between_a_cycle_and_its_runs_loses_no_change(
     world.bp_time.pass_hour()
     marks = _watermarks(world)
 
-    # The clock's hourly message, run here: feeds read, pending work and watermarks committed, nudges sent.
-    sender.hourly_cycle("2026-11-22T02:00:00+00:00")
+    # The clock's feed-cycle message, run here: feeds read, pending work and watermarks stored, nudges sent.
+    sender.feed_cycle("2026-11-22T02:00:00+00:00")
     assert set(_pending(world)) >= {edited.group_id, other_edited.group_id}
     assert untouched.group_id not in _pending(world)
     assert _watermarks(world) != marks
@@ -139,7 +139,7 @@ def test_a_broker_wiped_between_a_cycle_and_its_runs_loses_no_change(
 
 def _cycle(served: Served, world: World, slot: str) -> None:
     world.bp_time.pass_hour()
-    served.actors.hourly_cycle.send(slot)
+    served.actors.feed_cycle.send(slot)
     served.drain()
 
 

@@ -60,7 +60,7 @@ def worker(
 
 
 def clock() -> None:
-    """Run the clock: enqueue the hourly sync, the daily full reconcile and the carrier cycle."""
+    """Run the clock: the feed cycle (every FEED_CYCLE_S, default 60 s), daily full reconcile, carriers."""
     if load_settings().redis_url is None:
         fail("no REDIS_URL; in embedded mode `plansync worker` runs the clock", EXIT_BAD_INPUT,
              prefix="plansync clock")

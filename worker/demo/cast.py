@@ -35,10 +35,10 @@ class Cast:
                 self.last_run_id = run.id
 
     def hour_passes(self) -> None:
-        """The fast clock: an hour of story time in `pace_s` of wall time, then the hourly cycle."""
+        """The fast clock: an hour of story time in `pace_s` of wall time, then the feed cycle."""
         self.say.pause()
         self.world.clock.advance(hours=1)
-        self.say.say("an hour later, the clock fires the hourly cycle: it reads both change feeds")
-        self.world.clock.fire("hourly")
+        self.say.say("an hour later, the clock fires the feed cycle (every minute): it reads both feeds")
+        self.world.clock.fire("feed")
         self.world.settle()
         self.runs_so_far()

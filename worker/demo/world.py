@@ -18,7 +18,7 @@ from config.migrate import upgrade_database
 from config.settings import Settings, load_settings
 from connectors.sandbox.launcher import Sandboxes, start_sandboxes
 from worker.runtime.actors import CYCLE_QUEUE, SYNC_QUEUE, Actors, declare_actors
-from worker.runtime.clock import DEFAULT_CYCLES, Clock
+from worker.runtime.clock import Clock, clock_cycles
 from worker.runtime.context import SyncContext, build_context, set_context
 from worker.runtime.group_run import WorkerTiming
 from worker.runtime.processes import make_clock
@@ -31,7 +31,7 @@ DEMO_BUDGET_S = 110.0
 DEMO_ENVIRONMENT = {"RETRY_MAX_ATTEMPTS": "8", "RETRY_MAX_TOTAL_S": "20", "HTTP_TIMEOUT_S": "5"}
 DEMO_TIMING = WorkerTiming(sync_time_limit_ms=60_000, lease_ttl_ms=5_000, recheck_margin_ms=500,
                            cycle_time_limit_ms=60_000, max_retries=3)
-CYCLES = {spec.name: spec for spec in DEFAULT_CYCLES}
+CYCLES = {spec.name: spec for spec in clock_cycles()}
 
 
 class FastClock:

@@ -14,6 +14,7 @@ from config.broker import broker_redis, make_broker
 from config.logging import configure_logging, get_logger
 from config.settings import Settings, load_settings
 from worker.runtime import jobs
+from worker.runtime.clock import DEFAULT_FEED_CYCLE_S, clock_cycles
 from worker.runtime.coalesce import GroupRuns
 from worker.runtime.group_run import WorkerTiming, run_group
 
@@ -21,7 +22,6 @@ log = get_logger(__name__)
 
 SYNC_QUEUE = "syncs"
 CYCLE_QUEUE = "cycles"
-CYCLE_PERIODS_MS = {"hourly": 3_600_000, "daily": 86_400_000, "carrier": 15 * 60_000, "sweep": 60_000}
 CYCLE_DONE_TTL_S = 7 * 24 * 3600
 
 
@@ -30,13 +30,14 @@ class Actors:
     """The declared actors (send messages through these), the group-run bookkeeping and the timing."""
 
     sync_group: dramatiq.Actor
-    hourly_cycle: dramatiq.Actor
+    feed_cycle: dramatiq.Actor
     daily_full: dramatiq.Actor
     refresh_accounts: dramatiq.Actor
     carrier_cycle: dramatiq.Actor
     sweep_pending: dramatiq.Actor
     runs: GroupRuns
     timing: WorkerTiming
+    feed_cycle_s: int = DEFAULT_FEED_CYCLE_S
 
 
 def current_message_id() -> str:
@@ -47,7 +48,7 @@ def current_message_id() -> str:
 
 
 def declare_actors(broker: dramatiq.Broker, *, client: redis.Redis, namespace: str,
-                   timing: WorkerTiming | None = None) -> Actors:
+                   timing: WorkerTiming | None = None, feed_cycle_s: int = DEFAULT_FEED_CYCLE_S) -> Actors:
     """Declare every actor on `broker`; leases, pending flags and outcomes live in `client`.
 
     A function rather than import-time decorators: the dramatiq CLI (`worker.runtime.actors:setup`),
@@ -55,6 +56,8 @@ def declare_actors(broker: dramatiq.Broker, *, client: redis.Redis, namespace: s
     """
     timing = timing or WorkerTiming()
     runs = GroupRuns(client, namespace=namespace)
+    # A cycle message older than its period is stale: the clock has sent the next one.
+    period_ms = {spec.name: spec.period_s * 1000 for spec in clock_cycles(feed_cycle_s=feed_cycle_s)}
 
     def cycle_done(cycle: str, slot: str) -> bool:
         # A redelivered cycle message (ack lost) must not enqueue its groups a second time.
@@ -88,17 +91,17 @@ def declare_actors(broker: dramatiq.Broker, *, client: redis.Redis, namespace: s
                 log.info("worker.cycle.already_done", cycle=cycle, slot=slot)
                 return
             # The feed cycle commits its pending work with the watermarks before it nudges any group.
-            plan = jobs.hourly_cycle() if cycle == "hourly" else jobs.daily_full()
+            plan = jobs.feed_cycle() if cycle == "feed" else jobs.daily_full()
             enqueue_groups(cycle, slot, plan)
             plan.confirm()
 
         return dramatiq.actor(body, broker=broker, actor_name=actor_name, queue_name=CYCLE_QUEUE,
                               time_limit=timing.cycle_time_limit_ms, max_retries=timing.max_retries,
-                              max_age=CYCLE_PERIODS_MS[cycle])
+                              max_age=period_ms[cycle])
 
     @dramatiq.actor(broker=broker, actor_name="carrier_cycle", queue_name=CYCLE_QUEUE,
                     time_limit=timing.cycle_time_limit_ms, max_retries=timing.max_retries,
-                    max_age=CYCLE_PERIODS_MS["carrier"])
+                    max_age=period_ms["carrier"])
     def carrier_cycle(slot: str) -> None:
         if cycle_done("carrier", slot):
             log.info("worker.cycle.already_done", cycle="carrier", slot=slot)
@@ -108,7 +111,7 @@ def declare_actors(broker: dramatiq.Broker, *, client: redis.Redis, namespace: s
         log.info("worker.cycle.finished", cycle="carrier", slot=slot, summary=summary)
 
     @dramatiq.actor(broker=broker, actor_name="sweep_pending", queue_name=CYCLE_QUEUE,
-                    time_limit=timing.cycle_time_limit_ms, max_retries=0, max_age=CYCLE_PERIODS_MS["sweep"])
+                    time_limit=timing.cycle_time_limit_ms, max_retries=0, max_age=period_ms["sweep"])
     def sweep_pending(slot: str) -> None:
         # Pending work in the database whose nudge was lost (a wiped broker) or whose retry is due.
         group_ids = jobs.sweep_pending()
@@ -121,9 +124,10 @@ def declare_actors(broker: dramatiq.Broker, *, client: redis.Redis, namespace: s
     def refresh_accounts() -> None:
         log.info("worker.accounts.refreshed", accounts=jobs.refresh_accounts())
 
-    return Actors(sync_group=sync_group, hourly_cycle=cycle_actor("hourly", "hourly_cycle"),
+    return Actors(sync_group=sync_group, feed_cycle=cycle_actor("feed", "feed_cycle"),
                   daily_full=cycle_actor("daily", "daily_full"), refresh_accounts=refresh_accounts,
-                  carrier_cycle=carrier_cycle, sweep_pending=sweep_pending, runs=runs, timing=timing)
+                  carrier_cycle=carrier_cycle, sweep_pending=sweep_pending, runs=runs, timing=timing,
+                  feed_cycle_s=feed_cycle_s)
 
 
 _declared: dict[str, Actors] = {}
@@ -138,7 +142,8 @@ def setup(settings: Settings | None = None, *, namespace: str = "plansync") -> A
 
 def _declare(settings: Settings, *, namespace: str) -> Actors:
     broker = make_broker(settings, namespace=namespace)
-    _declared[namespace] = declare_actors(broker, client=broker_redis(broker, settings), namespace=namespace)
+    _declared[namespace] = declare_actors(broker, client=broker_redis(broker, settings), namespace=namespace,
+                                          feed_cycle_s=settings.feed_cycle_s)
     return _declared[namespace]
 
 

@@ -31,14 +31,16 @@ class CycleSpec:
                              f"offset_s={self.offset_s} within [0, period_s)")
 
 
-DEFAULT_CYCLES = (
-    CycleSpec(name="hourly", period_s=3600),
-    CycleSpec(name="daily", period_s=86_400, offset_s=2 * 3600),
-    CycleSpec(name="carrier", period_s=900),
-)
+DEFAULT_FEED_CYCLE_S = 60
+DAILY_CYCLE = CycleSpec(name="daily", period_s=86_400, offset_s=2 * 3600)
+CARRIER_CYCLE = CycleSpec(name="carrier", period_s=900)
 # Every minute: pending work in the database whose nudge was lost, or whose retry is due, is sent again.
 SWEEP_CYCLE = CycleSpec(name="sweep", period_s=60)
-CLOCK_CYCLES = (*DEFAULT_CYCLES, SWEEP_CYCLE)
+
+
+def clock_cycles(*, feed_cycle_s: int = DEFAULT_FEED_CYCLE_S) -> tuple[CycleSpec, ...]:
+    """The feed cycle every `feed_cycle_s`, the daily full reconcile, the carrier cycle, the sweep."""
+    return (CycleSpec(name="feed", period_s=feed_cycle_s), DAILY_CYCLE, CARRIER_CYCLE, SWEEP_CYCLE)
 
 
 def slot_start(spec: CycleSpec, now: datetime) -> datetime:
@@ -53,11 +55,11 @@ class Clock:
     """Enqueues through `enqueue(cycle_name, slot_iso)`; slot and last-slot keys live in Redis."""
 
     def __init__(self, client: redis.Redis, *, namespace: str, enqueue: Callable[[str, str], None],
-                 cycles: Sequence[CycleSpec] = DEFAULT_CYCLES) -> None:
+                 cycles: Sequence[CycleSpec] | None = None) -> None:
         self.client = client
         self.namespace = namespace
         self.enqueue = enqueue
-        self.cycles = tuple(cycles)
+        self.cycles = clock_cycles() if cycles is None else tuple(cycles)
 
     def _key(self, kind: str, spec: CycleSpec, slot: str = "") -> str:
         return f"{self.namespace}:clock:{kind}:{spec.name}" + (f":{slot}" if slot else "")

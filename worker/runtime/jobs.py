@@ -89,7 +89,7 @@ def _with_overlap(watermark: str | None) -> str | None:
     return (moment - timedelta(seconds=FEED_OVERLAP_S)).isoformat(timespec="milliseconds")
 
 
-def hourly_cycle() -> CyclePlan:
+def feed_cycle() -> CyclePlan:
     """Read both change feeds once; the plans they named become pending work in the same transaction as
     the new watermarks; the groups to nudge.
 

@@ -14,7 +14,7 @@ from dramatiq.brokers.stub import StubBroker
 from config.logging import get_logger
 from config.metrics import register_scrape_collector, serve_exposition
 from worker.runtime.actors import Actors, current_actors
-from worker.runtime.clock import CLOCK_CYCLES, Clock
+from worker.runtime.clock import Clock, clock_cycles
 from worker.runtime.context import get_context
 from worker.service.metrics_reading import DatabaseGauges
 
@@ -60,10 +60,11 @@ def _wait_for_outcome(actors: Actors, message_id: str, *, wait_s: float) -> dict
 
 def make_clock(actors: Actors) -> Clock:
     """The production clock: each cycle name maps to the actor it enqueues."""
-    senders = {"hourly": actors.hourly_cycle, "daily": actors.daily_full, "carrier": actors.carrier_cycle,
+    senders = {"feed": actors.feed_cycle, "daily": actors.daily_full, "carrier": actors.carrier_cycle,
                "sweep": actors.sweep_pending}
     return Clock(actors.runs.client, namespace=actors.runs.namespace,
-                 enqueue=lambda name, slot: senders[name].send(slot), cycles=CLOCK_CYCLES)
+                 enqueue=lambda name, slot: senders[name].send(slot),
+                 cycles=clock_cycles(feed_cycle_s=actors.feed_cycle_s))
 
 
 def run_embedded(*, threads: int) -> None:

@@ -48,7 +48,7 @@ def sync_group(
     """Reconcile every copy and merge link of the group; one bad plan never stops the rest.
 
     With `plan_refs` (the plans a change feed named), only the links to those plans are read and
-    reconciled, so an hourly cycle costs what changed, not what exists.
+    reconciled, so a feed cycle costs what changed, not what exists.
     A dry run reads, reconciles and reports the writes it would make, and writes nothing anywhere.
     One session serves the run; the run row, each link's recovery points and the run's end are
     commits of their own (`link_sync`), so a crash leaves every link as before or as after.

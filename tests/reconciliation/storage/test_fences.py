@@ -48,11 +48,11 @@ def test_an_unknown_group_has_no_fence(session: Session) -> None:
 def test_a_run_closes_only_the_older_runs_of_its_group_as_superseded(
         session_factory: sessionmaker, session: Session, connect: ConnectGroup) -> None:
     group = connect(1)
-    older = repo.start_run(session, trigger="hourly", group_id=group.group_id, fence_token=3)
+    older = repo.start_run(session, trigger="feed", group_id=group.group_id, fence_token=3)
     newer = repo.start_run(session, trigger="manual", group_id=group.group_id, fence_token=9)
     session.commit()
     # A late run with a lower token (it is itself superseded) must not close the newer one.
-    late = repo.start_run(session, trigger="hourly", group_id=group.group_id, fence_token=5)
+    late = repo.start_run(session, trigger="feed", group_id=group.group_id, fence_token=5)
     session.commit()
     with session_factory() as other:
         assert repo.get_run(other, older.id).outcome is repo.RunOutcome.SUPERSEDED

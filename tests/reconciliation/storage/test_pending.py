@@ -62,7 +62,7 @@ def test_a_run_removes_what_it_reconciled_and_keeps_a_failed_links_plans_with_ba
     connect(1)
     refs = [(PQ, "pln_1"), (BP, "700001"), (PQ, "pln_2")]
     repo.add_pending(session, {"grp_001": refs}, due_at=NOW)
-    run = repo.start_run(session, trigger="hourly", group_id="grp_001")
+    run = repo.start_run(session, trigger="feed", group_id="grp_001")
     claimed = repo.claim_pending(session, "grp_001", run_id=run.id, scope=None,
                                  due_at=NOW + timedelta(minutes=15))
     session.commit()
@@ -88,7 +88,7 @@ def test_a_run_that_did_not_get_through_keeps_everything_it_took_on(
         session: Session, connect: Callable[..., Group]) -> None:
     connect(1)
     repo.add_pending(session, {"grp_001": [(PQ, "pln_1"), (BP, "700001")]}, due_at=NOW)
-    run = repo.start_run(session, trigger="hourly", group_id="grp_001")
+    run = repo.start_run(session, trigger="feed", group_id="grp_001")
     repo.claim_pending(session, "grp_001", run_id=run.id, scope=None, due_at=NOW)
     repo.settle_pending(session, run_id=run.id, failed={}, run_error="benefitpoint findProducts: HTTP 503",
                         now=NOW)
@@ -101,7 +101,7 @@ def test_a_plan_named_again_while_the_run_went_on_is_no_longer_the_runs_to_remov
         session: Session, connect: Callable[..., Group]) -> None:
     connect(1)
     repo.add_pending(session, {"grp_001": [(PQ, "pln_1"), (PQ, "pln_2")]}, due_at=NOW)
-    run = repo.start_run(session, trigger="hourly", group_id="grp_001")
+    run = repo.start_run(session, trigger="feed", group_id="grp_001")
     repo.claim_pending(session, "grp_001", run_id=run.id, scope=None, due_at=NOW)
     session.commit()
     # The next feed cycle names pln_1 again: the run may have read it before that change.
@@ -115,7 +115,7 @@ def test_a_plan_named_again_while_the_run_went_on_is_no_longer_the_runs_to_remov
 def test_a_run_of_some_plans_takes_on_only_those(session: Session, connect: Callable[..., Group]) -> None:
     connect(1)
     repo.add_pending(session, {"grp_001": [(PQ, "pln_1"), (PQ, "pln_2")]}, due_at=NOW)
-    run = repo.start_run(session, trigger="hourly", group_id="grp_001")
+    run = repo.start_run(session, trigger="feed", group_id="grp_001")
     claimed = repo.claim_pending(session, "grp_001", run_id=run.id, scope=[(PQ, "pln_2")], due_at=NOW)
     repo.settle_pending(session, run_id=run.id, failed={}, run_error=None, now=NOW)
     session.commit()

@@ -29,7 +29,7 @@ def link(session: Session, connect: ConnectGroup) -> Link:
 def test_a_run_round_trips_with_its_counts(session_factory: sessionmaker, session: Session,
                                            connect: ConnectGroup) -> None:
     group = connect(1)
-    run = repo.start_run(session, trigger="hourly", group_id=group.group_id)
+    run = repo.start_run(session, trigger="feed", group_id=group.group_id)
     session.commit()
     with session_factory() as other:
         running = repo.get_run(other, run.id)
@@ -43,7 +43,7 @@ def test_a_run_round_trips_with_its_counts(session_factory: sessionmaker, sessio
     with session_factory() as other:
         finished = repo.get_run(other, run.id)
         assert finished == closed
-        assert (finished.outcome, finished.trigger) == ("partial", "hourly")
+        assert (finished.outcome, finished.trigger) == ("partial", "feed")
         assert finished.error == "pln_9: rate refused"
         assert finished.counts == counts
         assert finished.unreviewed == 4 and repo.last_unreviewed_count(other, group.group_id) == 4
@@ -52,7 +52,7 @@ def test_a_run_round_trips_with_its_counts(session_factory: sessionmaker, sessio
 
 def test_a_cycle_run_has_no_group_and_runs_list_newest_first(session: Session, connect: ConnectGroup) -> None:
     group = connect(1)
-    cycle = repo.start_run(session, trigger="hourly")
+    cycle = repo.start_run(session, trigger="feed")
     mine = repo.start_run(session, trigger="manual", group_id=group.group_id)
     session.commit()
     assert cycle.group_id is None
@@ -70,7 +70,7 @@ def test_a_run_cannot_finish_as_running_or_start_without_a_trigger(session: Sess
 
 def test_a_write_is_logged_field_by_field_with_json_values(session_factory: sessionmaker, session: Session,
                                                            link: Link) -> None:
-    run = repo.start_run(session, trigger="hourly")
+    run = repo.start_run(session, trigger="feed")
     rates = Rates(structure="composite", tiers={"ee": "512.5"})
     write = Write(side=Side.BENEFITPOINT, kind=WriteKind.UPDATE, plan=PLAN, changes=(
         FieldChange(path="benefits.deductible.individual", before=Decimal("1000.00"),
@@ -95,7 +95,7 @@ def test_a_write_is_logged_field_by_field_with_json_values(session_factory: sess
 def test_change_log_rows_are_committed_with_the_baselines_not_before(
     session_factory: sessionmaker, session: Session, link: Link
 ) -> None:
-    run = repo.start_run(session, trigger="hourly")
+    run = repo.start_run(session, trigger="feed")
     session.commit()
     repo.log_change(session, run.id, link.id, direction=repo.Direction.BP_TO_PQ, path="name", before="A",
                     after="B")
@@ -107,7 +107,7 @@ def test_change_log_rows_are_committed_with_the_baselines_not_before(
 
 def test_a_held_conflict_is_settled_then_applied(session_factory: sessionmaker, session: Session,
                                                  link: Link) -> None:
-    run = repo.start_run(session, trigger="hourly")
+    run = repo.start_run(session, trigger="feed")
     found = ConflictFound(path="benefits.copays.specialist", baseline=Decimal("40.00"),
                           values={Side.PERFECTQUOTE: Decimal("50.00"), Side.BENEFITPOINT: Decimal("60.00")},
                           winner=None)
@@ -137,7 +137,7 @@ def test_a_held_conflict_is_settled_then_applied(session_factory: sessionmaker, 
 
 
 def test_only_an_open_conflict_can_be_settled(session: Session, link: Link) -> None:
-    run = repo.start_run(session, trigger="hourly")
+    run = repo.start_run(session, trigger="feed")
     decided = repo.record_conflict(session, run.id, link.id, ConflictFound(
         path="name", baseline="A", values={Side.PERFECTQUOTE: "B", Side.BENEFITPOINT: "C"},
         winner=Side.PERFECTQUOTE))
@@ -150,10 +150,10 @@ def test_only_an_open_conflict_can_be_settled(session: Session, link: Link) -> N
 
 
 def test_a_conflict_still_held_next_hour_is_updated_not_repeated(session: Session, link: Link) -> None:
-    first_run = repo.start_run(session, trigger="hourly")
+    first_run = repo.start_run(session, trigger="feed")
     repo.record_conflict(session, first_run.id, link.id, ConflictFound(
         path="name", baseline="A", values={Side.PERFECTQUOTE: "B", Side.BENEFITPOINT: "C"}, winner=None))
-    next_run = repo.start_run(session, trigger="hourly")
+    next_run = repo.start_run(session, trigger="feed")
     repo.record_conflict(session, next_run.id, link.id, ConflictFound(
         path="name", baseline="A", values={Side.PERFECTQUOTE: "B", Side.BENEFITPOINT: "D"}, winner=None))
     session.commit()
@@ -166,7 +166,7 @@ def test_a_conflict_still_held_next_hour_is_updated_not_repeated(session: Sessio
 def test_open_conflicts_by_group(session: Session, connect: ConnectGroup, link: Link) -> None:
     other_group = connect(2)
     [other_link] = repo.add_links(session, other_group.group_id, [LinkEntry.copy(Side.PERFECTQUOTE, "pln_9")])
-    run = repo.start_run(session, trigger="hourly")
+    run = repo.start_run(session, trigger="feed")
     for each in (link, other_link):
         repo.record_conflict(session, run.id, each.id, ConflictFound(
             path="name", baseline="A", values={Side.PERFECTQUOTE: "B", Side.BENEFITPOINT: "C"}, winner=None))
@@ -179,9 +179,9 @@ def test_open_conflicts_by_group(session: Session, connect: ConnectGroup, link: 
 def test_a_run_left_running_by_a_dead_worker_is_closed_when_the_group_runs_again(
         session_factory: sessionmaker, session: Session, connect: ConnectGroup) -> None:
     group, other_group = connect(1), connect(2)
-    abandoned = repo.start_run(session, trigger="hourly", group_id=group.group_id)
+    abandoned = repo.start_run(session, trigger="feed", group_id=group.group_id)
     session.commit()
-    elsewhere = repo.start_run(session, trigger="hourly", group_id=other_group.group_id)
+    elsewhere = repo.start_run(session, trigger="feed", group_id=other_group.group_id)
     session.commit()
     repo.start_run(session, trigger="manual", group_id=group.group_id)
     session.commit()
@@ -194,10 +194,10 @@ def test_a_run_left_running_by_a_dead_worker_is_closed_when_the_group_runs_again
 
 def test_a_field_the_system_did_not_take_is_marked_not_applied(
         session_factory: sessionmaker, session: Session, link: Link) -> None:
-    first = repo.start_run(session, trigger="hourly")
+    first = repo.start_run(session, trigger="feed")
     repo.log_change(session, first.id, link.id, direction=repo.Direction.PQ_TO_BP, path="rates", before="a",
                     after="b")
-    second = repo.start_run(session, trigger="hourly")
+    second = repo.start_run(session, trigger="feed")
     logged = [repo.log_change(session, second.id, link.id, direction=repo.Direction.PQ_TO_BP, path=path,
                               before="b", after="c") for path in ("rates", "name")]
     assert all(change.applied for change in logged)  # applied unless said otherwise
@@ -213,9 +213,9 @@ def test_a_field_the_system_did_not_take_is_marked_not_applied(
 
 def test_the_counts_dashboards_read(session: Session, connect: ConnectGroup, link: Link) -> None:
     never, succeeded = connect(2), repo.get_group(session, link.group_id)
-    failed_run = repo.start_run(session, trigger="hourly", group_id=succeeded.group_id)
+    failed_run = repo.start_run(session, trigger="feed", group_id=succeeded.group_id)
     repo.finish_run(session, failed_run.id, outcome=repo.RunOutcome.FAILED)
-    good_run = repo.start_run(session, trigger="hourly", group_id=succeeded.group_id)
+    good_run = repo.start_run(session, trigger="feed", group_id=succeeded.group_id)
     ended = repo.finish_run(session, good_run.id, outcome=repo.RunOutcome.SUCCEEDED)
     repo.set_link_state(session, link, repo.LinkState.ERROR, error="refused")
     session.commit()

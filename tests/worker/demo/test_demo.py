@@ -85,16 +85,16 @@ def test_the_injected_faults_are_survived(finished: Finished) -> None:
         runs = session.scalars(select(RunRow).order_by(RunRow.id))
         outcomes = [(run.trigger, run.outcome) for run in runs]
     assert outcomes[0] == ("manual", "succeeded")
-    assert outcomes[1:] and all(outcome == ("hourly", "succeeded") for outcome in outcomes[1:])
+    assert outcomes[1:] and all(outcome == ("feed", "succeeded") for outcome in outcomes[1:])
 
 
 def test_syncs_ran_through_the_clock_the_actors_and_the_lease(finished: Finished) -> None:
     log_path = finished.result.world.log_path
     enqueued = {line["cycle"] for line in logged_events(log_path, "clock.enqueued")}
-    assert enqueued == {"hourly", "carrier"}
+    assert enqueued == {"feed", "carrier"}
     leased = {(line["group_id"], line["trigger"], line["actor"])
               for line in logged_events(log_path, "worker.lease.acquired")}
-    assert leased == {("grp_001", "manual", "sync_group"), ("grp_001", "hourly", "sync_group")}
+    assert leased == {("grp_001", "manual", "sync_group"), ("grp_001", "feed", "sync_group")}
     assert logged_events(log_path, "sync.feeds.read")
 
 

@@ -9,9 +9,10 @@ import pytest
 import redis
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from worker.runtime.clock import DEFAULT_CYCLES, Clock, CycleSpec, slot_start
+from worker.runtime.clock import Clock, CycleSpec, clock_cycles, slot_start
 
-HOURLY, DAILY, CARRIER = DEFAULT_CYCLES
+FEED, DAILY, CARRIER, _SWEEP = clock_cycles(feed_cycle_s=3600)
+CYCLES = (FEED, DAILY, CARRIER)
 
 
 def _at(text: str) -> datetime:
@@ -19,8 +20,8 @@ def _at(text: str) -> datetime:
 
 
 @pytest.mark.parametrize(("spec", "now", "slot"), [
-    (HOURLY, "2026-11-22 10:59:59", "2026-11-22 10:00:00"),
-    (HOURLY, "2026-11-22 11:00:00", "2026-11-22 11:00:00"),
+    (FEED, "2026-11-22 10:59:59", "2026-11-22 10:00:00"),
+    (FEED, "2026-11-22 11:00:00", "2026-11-22 11:00:00"),
     (CARRIER, "2026-11-22 10:44:10", "2026-11-22 10:30:00"),
     (DAILY, "2026-11-22 01:59:00", "2026-11-21 02:00:00"),
     (DAILY, "2026-11-22 02:00:00", "2026-11-22 02:00:00"),
@@ -33,7 +34,7 @@ def test_bad_specs_and_naive_times_are_refused() -> None:
     with pytest.raises(ValueError, match="offset_s=3600"):
         CycleSpec(name="x", period_s=600, offset_s=3600)
     with pytest.raises(ValueError, match="naive"):
-        slot_start(HOURLY, datetime(2026, 11, 22, 10, 0))
+        slot_start(FEED, datetime(2026, 11, 22, 10, 0))
 
 
 class Enqueued:
@@ -49,21 +50,22 @@ class Enqueued:
 def test_two_clocks_firing_the_same_slot_enqueue_it_once(redis_client: redis.Redis,
                                                           redis_namespace: str) -> None:
     enqueued = Enqueued()
-    clocks = [Clock(redis_client, namespace=redis_namespace, enqueue=enqueued) for _ in range(2)]
+    clocks = [Clock(redis_client, namespace=redis_namespace, enqueue=enqueued, cycles=CYCLES)
+              for _ in range(2)]
     now = _at("2026-11-22 10:05:00")
     barrier = threading.Barrier(8)
 
     def fire(clock: Clock) -> None:
         barrier.wait()
-        clock.fire(HOURLY, now=now)
+        clock.fire(FEED, now=now)
 
     threads = [threading.Thread(target=fire, args=(clocks[i % 2],)) for i in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert enqueued.calls == [("hourly", "2026-11-22T10:00:00+00:00")]
-    assert clocks[1].last_slot(HOURLY) == _at("2026-11-22 10:00:00")
+    assert enqueued.calls == [("feed", "2026-11-22T10:00:00+00:00")]
+    assert clocks[1].last_slot(FEED) == _at("2026-11-22 10:00:00")
 
 
 def test_two_running_schedulers_enqueue_each_slot_exactly_once(redis_client: redis.Redis,
@@ -85,15 +87,15 @@ def test_two_running_schedulers_enqueue_each_slot_exactly_once(redis_client: red
 def test_catch_up_enqueues_cycles_whose_last_slot_is_older(redis_client: redis.Redis,
                                                            redis_namespace: str) -> None:
     enqueued = Enqueued()
-    clock = Clock(redis_client, namespace=redis_namespace, enqueue=enqueued)
-    clock.fire(HOURLY, now=_at("2026-11-22 07:10:00"))
+    clock = Clock(redis_client, namespace=redis_namespace, enqueue=enqueued, cycles=CYCLES)
+    clock.fire(FEED, now=_at("2026-11-22 07:10:00"))
     clock.fire(CARRIER, now=_at("2026-11-22 10:16:00"))
     enqueued.calls.clear()
     caught = clock.catch_up(now=_at("2026-11-22 10:20:00"))
-    assert sorted(caught) == ["daily", "hourly"]
+    assert sorted(caught) == ["daily", "feed"]
     assert sorted(enqueued.calls) == [("daily", "2026-11-22T02:00:00+00:00"),
-                                      ("hourly", "2026-11-22T10:00:00+00:00")]
-    second = Clock(redis_client, namespace=redis_namespace, enqueue=enqueued)
+                                      ("feed", "2026-11-22T10:00:00+00:00")]
+    second = Clock(redis_client, namespace=redis_namespace, enqueue=enqueued, cycles=CYCLES)
     assert second.catch_up(now=_at("2026-11-22 10:25:00")) == []
 
 
@@ -103,7 +105,7 @@ def test_a_failed_enqueue_gives_the_slot_back(redis_client: redis.Redis, redis_n
 
     now = _at("2026-11-22 10:05:00")
     with pytest.raises(ConnectionError):
-        Clock(redis_client, namespace=redis_namespace, enqueue=broken).fire(HOURLY, now=now)
+        Clock(redis_client, namespace=redis_namespace, enqueue=broken, cycles=CYCLES).fire(FEED, now=now)
     enqueued = Enqueued()
-    assert Clock(redis_client, namespace=redis_namespace, enqueue=enqueued).fire(HOURLY, now=now)
-    assert enqueued.calls == [("hourly", "2026-11-22T10:00:00+00:00")]
+    assert Clock(redis_client, namespace=redis_namespace, enqueue=enqueued, cycles=CYCLES).fire(FEED, now=now)
+    assert enqueued.calls == [("feed", "2026-11-22T10:00:00+00:00")]

@@ -28,7 +28,7 @@ def test_triggers_during_a_run_fold_into_one_follow_up_never_overlapping(
     configure_logging(stream=stream)
     recorder = Recorder(sleep_s=0.8)
     monkeypatch.setattr(jobs, "sync_and_summarize", recorder.sync_and_summarize)
-    first = worker_actors.sync_group.send("grp_2001", "hourly")
+    first = worker_actors.sync_group.send("grp_2001", "feed")
     wait_until(lambda: recorder.count("start") == 1, what="the first run to start")
     second = worker_actors.sync_group.send("grp_2001", "manual")
     third = worker_actors.sync_group.send("grp_2001", "manual")
@@ -51,7 +51,7 @@ def test_different_groups_run_side_by_side(worker_actors: Actors, monkeypatch: p
     recorder = Recorder(sleep_s=0.5)
     monkeypatch.setattr(jobs, "sync_and_summarize", recorder.sync_and_summarize)
     for group_id in ("grp_a", "grp_b", "grp_c"):
-        worker_actors.sync_group.send(group_id, "hourly")
+        worker_actors.sync_group.send(group_id, "feed")
     wait_until(lambda: recorder.count("end") == 3, what="three runs")
     starts = sorted(t for kind, _, t in recorder.events if kind == "start")
     first_end = min(t for kind, _, t in recorder.events if kind == "end")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,17 +12,18 @@ from config.logging import configure_logging
 from tests.worker.runtime.conftest import Recorder, wait_until
 from worker.runtime import jobs
 from worker.runtime.actors import Actors
-from worker.runtime.clock import DEFAULT_CYCLES
+from worker.runtime.clock import clock_cycles
 from worker.runtime.processes import make_clock
 
-HOURLY, DAILY, CARRIER = DEFAULT_CYCLES
+FEED, DAILY, CARRIER, _SWEEP = clock_cycles(feed_cycle_s=3600)
+CYCLES = (FEED, DAILY, CARRIER)
 
 
 def _events(stream: io.StringIO, name: str) -> list[dict[str, Any]]:
     return [line for line in map(json.loads, stream.getvalue().splitlines()) if line["event"] == name]
 
 
-def test_the_clock_enqueues_the_hourly_cycle_which_enqueues_one_sync_per_group(
+def test_the_clock_enqueues_the_feed_cycle_which_enqueues_one_sync_per_group(
     worker_actors: Actors, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stream = io.StringIO()
@@ -32,20 +34,20 @@ def test_the_clock_enqueues_the_hourly_cycle_which_enqueues_one_sync_per_group(
     confirmed: list[str] = []
     monkeypatch.setattr(
         jobs,
-        "hourly_cycle",
+        "feed_cycle",
         lambda: (
-            cycles.append("hourly")
+            cycles.append("feed")
             or jobs.CyclePlan(
                 group_ids=["grp_31", "grp_32"], confirm=lambda: confirmed.append("watermarks")
             )
         ),
     )
     clock = make_clock(worker_actors)
-    assert clock.fire(HOURLY, now=datetime.now(UTC))
+    assert clock.fire(FEED, now=datetime.now(UTC))
     wait_until(lambda: recorder.count("end") == 2, what="both groups to sync")
     assert {g for kind, g, _ in recorder.events if kind == "end"} == {"grp_31", "grp_32"}
     (finished,) = _events(stream, "worker.cycle.finished")
-    assert finished["cycle"] == "hourly" and finished["groups"] == 2
+    assert finished["cycle"] == "feed" and finished["groups"] == 2
     assert confirmed == ["watermarks"]
 
 
@@ -80,3 +82,10 @@ def test_carrier_cycle_and_account_refresh_call_their_seams(
     )
     assert _events(stream, "worker.accounts.refreshed")[0]["accounts"] == 12
     assert _events(stream, "worker.cycle.finished")[0]["summary"] == {"integrations_due": 3, "sent": 2}
+
+
+def test_the_production_clock_fires_the_feed_cycle_at_the_actors_cadence(worker_actors: Actors) -> None:
+    every_30_s = make_clock(replace(worker_actors, feed_cycle_s=30))
+    (feed,) = [spec for spec in every_30_s.cycles if spec.name == "feed"]
+    assert feed.period_s == 30
+    assert {spec.name for spec in make_clock(worker_actors).cycles} == {"feed", "daily", "carrier", "sweep"}

@@ -70,7 +70,7 @@ def test_a_redis_restart_in_the_middle_of_a_cycle_loses_no_sync(
         throwaway_redis: ThrowawayRedis, monkeypatch: pytest.MonkeyPatch) -> None:
     recorder = Recorder(sleep_s=0.1)
     monkeypatch.setattr(jobs, "sync_and_summarize", recorder.sync_and_summarize)
-    monkeypatch.setattr(jobs, "hourly_cycle", lambda: jobs.CyclePlan(group_ids=list(GROUPS)))
+    monkeypatch.setattr(jobs, "feed_cycle", lambda: jobs.CyclePlan(group_ids=list(GROUPS)))
     settings = load_settings({"REDIS_URL": throwaway_redis.url})
     client = make_redis(settings)
     broker = make_broker(settings, namespace="plansync", client=client)
@@ -78,7 +78,7 @@ def test_a_redis_restart_in_the_middle_of_a_cycle_loses_no_sync(
     worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
     worker.start()
     try:
-        actors.hourly_cycle.send(datetime.now(UTC).replace(minute=0, second=0, microsecond=0).isoformat())
+        actors.feed_cycle.send(datetime.now(UTC).replace(minute=0, second=0, microsecond=0).isoformat())
         wait_until(lambda: recorder.count("end") >= 5, what="the cycle to be under way")
         throwaway_redis.stop()
         ended_before_restart = recorder.count("end")

@@ -18,7 +18,7 @@ def _listing_calls(world: World) -> int:
 
 def _sync_changed(world: World, *refs: tuple[Side, str]) -> object:
     return sync_group(sessions=world.context.sessions, systems=plan_systems(world.context),
-                      group_id="grp_001", trigger="hourly", plan_refs=list(refs))
+                      group_id="grp_001", trigger="feed", plan_refs=list(refs))
 
 
 def test_only_the_named_links_are_read_and_their_edits_carried(world: World, synced: dict[str, str]) -> None:

@@ -30,7 +30,7 @@ def _pending(world: World) -> dict[tuple[Side, str], tuple[int, str | None]]:
 
 def _nudged_run(world: World):  # type: ignore[no-untyped-def]
     return sync_group(sessions=world.context.sessions, systems=plan_systems(world.context), group_id=GROUP,
-                      trigger="hourly", plan_refs=pending_work.pending_refs(world.context.sessions, GROUP))
+                      trigger="feed", plan_refs=pending_work.pending_refs(world.context.sessions, GROUP))
 
 
 def test_a_nudged_run_reconciles_the_pending_plans_and_removes_them(world: World,
@@ -87,7 +87,7 @@ def test_a_nudge_reads_the_pending_plans_from_the_database_and_with_none_starts_
     _feed_names(world, (PQ, ppo.plan_ids[PQ] or ""))
 
     # The message names no plan: the run takes the group's pending plans from the database.
-    summary = jobs.sync_and_summarize(group_id=GROUP, trigger="hourly", plan_refs=[])
+    summary = jobs.sync_and_summarize(group_id=GROUP, trigger="feed", plan_refs=[])
     assert summary["outcome"] == "succeeded" and summary["counts"]["updated"] == 1
     assert world.plan(BP, ppo.plan_ids[BP] or "").plan.name == "Gold PPO 4000"
     assert _pending(world) == {}

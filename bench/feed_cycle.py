@@ -1,8 +1,8 @@
-"""Wall time and API calls of one hourly cycle (no changes; 1% of plans changed) beside its lower bound.
+"""Wall time and API calls of one feed cycle (no changes; 1% of plans changed) beside its lower bound.
 
-    .venv/bin/python bench/hourly_cycle.py --groups 50            # a quick run, seconds
-    .venv/bin/python bench/hourly_cycle.py --groups 1000 --plans 10 --concurrency 8
-    .venv/bin/python bench/hourly_cycle.py --database-url postgresql://postgres@127.0.0.1:5432/<db>
+    .venv/bin/python bench/feed_cycle.py --groups 50            # a quick run, seconds
+    .venv/bin/python bench/feed_cycle.py --groups 1000 --plans 10 --concurrency 8
+    .venv/bin/python bench/feed_cycle.py --database-url postgresql://postgres@127.0.0.1:5432/<db>
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def report(title: str, figures: CycleFigures, *, latency_ms: float, concurrency:
 
 
 def settle(world: BigWorld, counter: CallCounter, *, concurrency: int) -> None:
-    """Hourly cycles an hour apart on BenefitPoint's clock: the first links all, the last finds nothing."""
+    """Feed cycles an hour apart on BenefitPoint's clock: the first links all, the last finds nothing."""
     for hours_ago in range(SETUP_HOURS_AGO - 1, 0, -1):
         world.clock.shift = timedelta(hours=-hours_ago)
         figures = run_cycle(counter, concurrency=concurrency)

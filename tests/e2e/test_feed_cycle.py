@@ -1,4 +1,4 @@
-"""The hourly cycle through the real RedisBroker and a worker: only changed groups sync, edits cross over."""
+"""The feed cycle through the real RedisBroker and a worker: only changed groups sync, edits cross over."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def _cycle(served: Served, world: World, slot: str) -> list[tuple[str, str, str]
     """An hour passes and the clock's message for `slot` arrives; the runs it caused, once all are done."""
     before = len(runs(world.context.sessions))
     world.bp_time.pass_hour()
-    served.actors.hourly_cycle.send(slot)
+    served.actors.feed_cycle.send(slot)
     served.drain()
     return runs(world.context.sessions)[before:]
 
@@ -45,7 +45,7 @@ def _plan_id(world: World, link_id: str, side: Side) -> str:
     return plan_id
 
 
-def test_the_hourly_cycle_syncs_only_the_groups_whose_plans_changed(world: World, served: Served) -> None:
+def test_the_feed_cycle_syncs_only_the_groups_whose_plans_changed(world: World, served: Served) -> None:
     context = world.context
     edited, other_edited, untouched = groups = [connect_and_link(context, number) for number in (1, 2, 3)]
     for group in groups:
@@ -56,7 +56,7 @@ def test_the_hourly_cycle_syncs_only_the_groups_whose_plans_changed(world: World
     # through either system is a fixed point, so none of them writes anything.
     logged = len(change_log(context.sessions))
     first = _cycle(served, world, "2026-11-22T01:00:00+00:00")
-    assert sorted(first) == [(g.group_id, "hourly", "succeeded") for g in groups]
+    assert sorted(first) == [(g.group_id, "feed", "succeeded") for g in groups]
     assert len(change_log(context.sessions)) == logged
     marks = _watermarks(world)
 
@@ -67,8 +67,8 @@ def test_the_hourly_cycle_syncs_only_the_groups_whose_plans_changed(world: World
                  path="annual_max", value=Decimal("2500"))
     second = _cycle(served, world, "2026-11-22T02:00:00+00:00")
 
-    assert sorted(second) == [(edited.group_id, "hourly", "succeeded"),
-                              (other_edited.group_id, "hourly", "succeeded")]
+    assert sorted(second) == [(edited.group_id, "feed", "succeeded"),
+                              (other_edited.group_id, "feed", "succeeded")]
     assert untouched.group_id not in {group for group, _, _ in second}
     bp_ppo = context.benefitpoint.get_plan(_plan_id(world, ppo_link, Side.BENEFITPOINT))
     pq_dental = context.perfectquote.get_plan(_plan_id(world, dental_link, Side.PERFECTQUOTE))
