@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any, TextIO
 
@@ -15,6 +16,24 @@ _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARN
 _HANDLER_NAME = "plansync-json"
 # Their own events say more (http.retry, db.upgraded); a line per request or per step drowns them.
 _QUIET_LIBRARIES = ("httpx", "httpcore", "alembic.runtime.migration")
+# A library's line is free text ("Worker process is ready for action."): it gets a dotted event name of
+# its library, and its text goes to `message`, so that dashboards can filter every line by `event`.
+LIBRARY_EVENTS = {name: f"library.{name}" for name in
+                  ("dramatiq", "apscheduler", "uvicorn", "alembic", "httpx", "httpcore", "sqlalchemy")}
+OTHER_LIBRARY_EVENT = "library.other"
+_EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+
+
+def name_library_event(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """A standard-library line whose event is not a dotted name: `library.<its package>`, the text in
+    `message`."""
+    text = event_dict.get("event")
+    if isinstance(text, str) and _EVENT_NAME.match(text):
+        return event_dict
+    package = str(event_dict.get("logger") or "").partition(".")[0]
+    event_dict["message"] = text
+    event_dict["event"] = LIBRARY_EVENTS.get(package, OTHER_LIBRARY_EVENT)
+    return event_dict
 
 
 def configure_logging(*, level: str = "info", stream: TextIO | None = None) -> None:
@@ -43,7 +62,7 @@ def configure_logging(*, level: str = "info", stream: TextIO | None = None) -> N
     handler = logging.StreamHandler(output)
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+        foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name, name_library_event],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *render],
     ))
     root = logging.getLogger()

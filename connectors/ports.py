@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from carriers.enrollment import EnrollmentChange
+from reconciliation.known_plans import EntityKey, FeedEntity
 from reconciliation.pending import UnreadableChange
 from reconciliation.plan import Plan
 from reconciliation.side import Side
@@ -17,6 +18,8 @@ from reconciliation.side import Side
 __all__ = [
     "AccountDirectory",
     "ChangeFeedPage",
+    "EntityKey",
+    "FeedEntity",
     "GroupDirectory",
     "ListedAccount",
     "NamedGroup",
@@ -59,6 +62,8 @@ class RemotePlan:
     `plan` is None when the record could not be made canonical; `problem` then says why
     (an unknown carrier, a non-numeric rate), so one bad plan is recorded and skipped.
     `native` is the record as read: updates that replace a whole record start from it.
+    `parts`: the system's entities the plan is made of, with the version each record carries (None: it
+    carries none); empty when the plan is one entity whose version is `version`.
     """
 
     side: Side
@@ -68,6 +73,7 @@ class RemotePlan:
     problem: str | None = None
     link_id: str | None = None
     native: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    parts: Mapping[EntityKey, str | None] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,12 +82,15 @@ class ChangeFeedPage:
 
     `unreadable`: entities of the feed whose plan could not be found out (an unreadable answer); the
     caller keeps them and asks again next cycle, while the watermark moves on.
+    `entities`: each entity named, with its plan and the version the feed gave, so that a version
+    already seen (the feed's overlap, plansync's own write) costs nothing more.
     """
 
     changed: Sequence[tuple[str | None, str]]
     deleted: Sequence[tuple[str | None, str]]
     watermark: str
     unreadable: Sequence[UnreadableChange] = ()
+    entities: Sequence[FeedEntity] = ()
 
 
 class NamedGroup(Protocol):
@@ -138,6 +147,14 @@ class PlanSystem(Protocol):
     def update_plan(self, current: RemotePlan, plan: Plan, *, link_id: str) -> RemotePlan: ...
 
     def find_by_link_id(self, group_id: str, link_id: str) -> RemotePlan | None: ...
+
+    def restore(self, plan_id: str, native: Mapping[str, Any]) -> RemotePlan:
+        """The plan a stored snapshot holds (its native record as read), without a call."""
+        ...
+
+    def refresh(self, known: RemotePlan, *, changed: Collection[EntityKey]) -> RemotePlan | None:
+        """`known` with the `changed` entities read again (None: the plan is gone)."""
+        ...
 
     def changes_since(self, watermark: str | None) -> ChangeFeedPage: ...
 

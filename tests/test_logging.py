@@ -4,6 +4,7 @@ import io
 import json
 import logging
 
+import pytest
 import structlog
 
 from config.logging import configure_logging, get_logger
@@ -63,7 +64,37 @@ def test_standard_library_logs_are_json_lines_too() -> None:
     configure_logging(stream=stream)
     logging.getLogger("dramatiq.worker").warning("Failed to process member with SSN %s", "123-45-6789")
     (line,) = _lines(stream)
-    assert line["event"] == "Failed to process member with SSN ***"
+    assert line["event"] == "library.dramatiq"
+    assert line["message"] == "Failed to process member with SSN ***"
     assert line["level"] == "warning"
     assert line["logger"] == "dramatiq.worker"
     assert "timestamp" in line
+
+
+@pytest.mark.parametrize(("logger", "event"), [
+    ("apscheduler.scheduler", "library.apscheduler"), ("uvicorn.error", "library.uvicorn"),
+    ("alembic.env", "library.alembic"), ("asyncio", "library.other")])
+def test_a_library_line_gets_the_dotted_name_of_its_library(logger: str, event: str) -> None:
+    stream = io.StringIO()
+    configure_logging(stream=stream)
+    logging.getLogger(logger).warning("Started on %s", "the first try")
+    (line,) = _lines(stream)
+    assert (line["event"], line["message"], line["logger"]) == (event, "Started on the first try", logger)
+
+
+def test_a_dotted_name_logged_through_the_standard_library_is_kept() -> None:
+    stream = io.StringIO()
+    configure_logging(stream=stream)
+    logging.getLogger("dramatiq.worker").warning("worker.message.failed")
+    (line,) = _lines(stream)
+    assert line["event"] == "worker.message.failed" and "message" not in line
+
+
+def test_a_warning_threshold_drops_library_info_and_keeps_its_warnings() -> None:
+    stream = io.StringIO()
+    configure_logging(level="warning", stream=stream)
+    logging.getLogger("apscheduler.scheduler").info("Scheduler started")
+    get_logger().info("sync.started")
+    get_logger().warning("http.retry")
+    logging.getLogger("uvicorn.error").error("boom")
+    assert [line["event"] for line in _lines(stream)] == ["http.retry", "library.uvicorn"]

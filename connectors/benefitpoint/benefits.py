@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from connectors.benefitpoint.catalogue import NUMERIC_UOMS, Attribute, ProductType
+from connectors.benefitpoint.catalogue import NUMERIC_UOMS, Attribute, Catalogue, ProductType
+from connectors.benefitpoint.units import amount_in_unit
 from connectors.benefitpoint.values import integer, text
 from connectors.benefitpoint.xmltree import Native
-from reconciliation.plan import BenefitValue, Plan, money
+from reconciliation.plan import BenefitValue, Plan
 
 IN_NETWORK_COLUMN = 1
 NEW_VISIBILITY = "Visible"
@@ -35,11 +36,7 @@ def benefit_from_text(raw: str | None, attribute: Attribute) -> BenefitValue:
     if raw is None or not raw.strip():
         return None
     if attribute.uom in NUMERIC_UOMS:
-        cleaned = raw.replace("$", "").replace(",", "").replace("%", "").strip()
-        try:
-            return money(Decimal(cleaned), field_name=f"benefits.{attribute.key}")
-        except (InvalidOperation, ValueError):
-            return raw.strip()
+        return amount_in_unit(raw, attribute)
     return raw.strip()
 
 
@@ -63,22 +60,45 @@ def value_text(value: BenefitValue) -> str:
     return f"{value:f}" if isinstance(value, Decimal) else value
 
 
+def _foreign_ids(product_type: ProductType, catalogue: Catalogue) -> set[int]:
+    """Attributes the catalogue gives only to other product types: a summary left from before the
+    product changed type holds them, and BenefitPoint refuses a summary with them."""
+    own = {attribute.attribute_id for attribute in product_type.attributes}
+    every = {attribute.attribute_id for other in catalogue.product_types for attribute in other.attributes}
+    return every - own
+
+
+def summary_differs(plan: Plan, product_type: ProductType, *, summary: Native | None,
+                    catalogue: Catalogue) -> bool:
+    """Whether the summary must be written: its benefits are not the plan's, or it holds another type's."""
+    wanted = {key: value for key, value in plan.benefits.items() if product_type.attribute_for_key(key)}
+    if benefits_from_native(summary, product_type) != wanted:
+        return True
+    foreign = _foreign_ids(product_type, catalogue)
+    return any(_attribute_id(value) in foreign for value in _attribute_values(summary))
+
+
 def summary_for(plan: Plan, product_type: ProductType, *, product_id: int,
-                existing: Native | None) -> Native:
+                existing: Native | None, catalogue: Catalogue) -> Native:
     """The BenefitSummary to write: `existing` with the table's attributes set from the plan.
 
-    Attributes the table does not map are kept as read; mapped ones the plan lacks are removed.
+    Attributes no table maps are kept as read; mapped ones the plan lacks are removed, and so are
+    the attributes of another product type (the product changed type): the summary holds the new
+    type's benefits only.
     """
     summary: Native = copy.deepcopy(existing) if existing else {
         "productID": product_id, "description": plan.name, "viewLevelID": VIEW_LEVEL_ID,
     }
     by_id = {attribute.attribute_id: attribute for attribute in product_type.attributes}
+    foreign = _foreign_ids(product_type, catalogue)
     kept: list[Native] = []
     written: set[int] = set()
     for value in _attribute_values(existing):
-        attribute = by_id.get(_attribute_id(value) or 0)
+        attribute_id = _attribute_id(value) or 0
+        attribute = by_id.get(attribute_id)
         if attribute is None:
-            kept.append(value)
+            if attribute_id not in foreign:
+                kept.append(value)
         elif attribute.key in plan.benefits and attribute.attribute_id not in written:
             kept.append(_with_value(value, attribute, plan.benefits[attribute.key]))
             written.add(attribute.attribute_id)
@@ -107,6 +127,3 @@ def _with_value(value: Native, attribute: Attribute, benefit: BenefitValue) -> N
 def unmapped_keys(plan: Plan, product_type: ProductType) -> list[str]:
     known = {attribute.key for attribute in product_type.attributes}
     return sorted(key for key in plan.benefits if key not in known)
-
-
-

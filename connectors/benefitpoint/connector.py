@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -11,16 +11,17 @@ from config.crosswalk import load_crosswalk
 from config.logging import get_logger
 from connectors.benefitpoint import accounts
 from connectors.benefitpoint.catalogue import load_catalogue
-from connectors.benefitpoint.changes import ChangeFeedReader
+from connectors.benefitpoint.changes import ChangeFeedReader, Owners
 from connectors.benefitpoint.client import BrokerConnectClient
 from connectors.benefitpoint.mapping import link_id_of
 from connectors.benefitpoint.reader import PlanReader, entity_id
 from connectors.benefitpoint.session import SoapSession
 from connectors.benefitpoint.soap import SYSTEM
 from connectors.benefitpoint.values import MappingError
-from connectors.benefitpoint.writer import PlanWriter
+from connectors.benefitpoint.versions import moved
+from connectors.benefitpoint.writer import PartMoved, PlanWriter
 from connectors.errors import BadResponse, NotFound, StaleVersion, ValidationFailed
-from connectors.ports import ChangeFeedPage, RemotePlan
+from connectors.ports import ChangeFeedPage, EntityKey, RemotePlan
 from connectors.transport import DEFAULT_MAX_RESPONSE_BYTES, make_client
 from reconciliation.pending import UnreadableChange
 from reconciliation.plan import Plan
@@ -104,19 +105,45 @@ class BenefitPointConnector:
         return self._reader.read(product_id)
 
     def update_plan(self, current: RemotePlan, plan: Plan, *, link_id: str) -> RemotePlan:
-        """Only what changed; StaleVersion (with the fresh plan) when it moved since `current`."""
-        product_id = _number(current.id, what="productID")
-        fresh = self._reader.read(product_id)
-        if fresh.version != current.version:
-            raise StaleVersion(system=SYSTEM, operation="updateProduct", current=fresh,
-                               message=f"product {product_id} changed since it was read")
-        self._writer.update(product_id, plan, native=fresh.native, current=fresh.plan, link_id=link_id)
-        return self._reader.read(product_id)
+        """Only what changed; StaleVersion (with the fresh plan) when it moved since `current`.
 
-    def changes_since(self, watermark: str | None, *,
-                      retry: Sequence[UnreadableChange] = ()) -> ChangeFeedPage:
-        """The feed since `watermark`; `retry`: entities unreadable last cycle, asked about again."""
-        return self._changes.read(watermark, retry=retry).page
+        The compare before updateProduct: the product as BenefitPoint holds it now against `current`'s
+        (by lastModifiedOn), and each summary or rate about to be written likewise; `current` may be a
+        snapshot. What was written is read back by id, nothing else.
+        """
+        product_id = _number(current.id, what="productID")
+        product = self._client.get_product(product_id)
+        try:
+            if moved(current.native.get("product"), product):
+                raise PartMoved(f"product {product_id} changed since it was read")
+            native = self._writer.update(product_id, plan, native={**current.native, "product": product},
+                                         current=current.plan, link_id=link_id)
+        except PartMoved as moved_part:
+            fresh = self._reader.read(product_id)
+            raise StaleVersion(system=SYSTEM, operation="updateProduct", current=fresh,
+                               message=str(moved_part)) from None
+        return self._reader.remote_plan(product_id, native)
+
+    def restore(self, plan_id: str, native: Mapping[str, Any]) -> RemotePlan:
+        """The plan a snapshot holds (product, summary, rates as read), without a call."""
+        return self._reader.remote_plan(_number(plan_id, what="productID"), dict(native))
+
+    def refresh(self, known: RemotePlan, *, changed: Collection[EntityKey]) -> RemotePlan | None:
+        """`known` with only its changed parts read again: a summary-only change reads the summary."""
+        product_id = _number(known.id, what="productID")
+        try:
+            return self._reader.remote_plan(product_id,
+                                            self._reader.refresh(product_id, dict(known.native), changed))
+        except (NotFound, ValidationFailed):
+            return None
+
+    def changes_since(self, watermark: str | None, *, retry: Sequence[UnreadableChange] = (),
+                      owners: Owners | None = None) -> ChangeFeedPage:
+        """The feed since `watermark`; `retry`: entities unreadable last cycle, asked about again.
+
+        `owners` tells the product (and account) of entities already known, so they are not asked for.
+        """
+        return self._changes.read(watermark, retry=retry, owners=owners).page
 
     def find_accounts(self, name_match: str | None = None) -> list[accounts.AccountSummary]:
         return [self._mapped(accounts.account_summary, record, "findAccounts")

@@ -9,6 +9,7 @@ from config.crosswalk import Crosswalk, UnknownCarrier
 from connectors.benefitpoint.benefits import benefits_from_native
 from connectors.benefitpoint.catalogue import Catalogue, ProductType
 from connectors.benefitpoint.rates import rates_from_native
+from connectors.benefitpoint.units import check_units
 from connectors.benefitpoint.values import MappingError, date_time, integer, plan_date, text
 from connectors.benefitpoint.xmltree import Native
 from reconciliation.plan import Plan, PlanStatus, PlanValueError
@@ -59,10 +60,15 @@ def plan_from_native(product: Native, summary: Native | None, rate: Native | Non
 
 
 def product_fields(plan: Plan, *, catalogue: Catalogue, crosswalk: Crosswalk) -> dict[str, Any]:
-    """The Product fields a canonical plan decides, in BenefitPoint's terms."""
+    """The Product fields a canonical plan decides, in BenefitPoint's terms.
+
+    Every write of a plan starts here, so a benefit its product type cannot hold as a number is
+    refused here, before the product, its summary or its rates are sent.
+    """
     product_type = catalogue.for_plan(plan.coverage, plan.plan_type)
     if product_type is None:
         raise MappingError("coverage", f"no BenefitPoint product type for {plan.coverage}")
+    check_units(plan, product_type)
     try:
         carrier_id = crosswalk.by_code(plan.carrier).benefitpoint_id
     except UnknownCarrier as error:

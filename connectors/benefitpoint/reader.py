@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,9 +14,10 @@ from connectors.benefitpoint.client import BrokerConnectClient
 from connectors.benefitpoint.mapping import link_id_of, plan_from_native
 from connectors.benefitpoint.soap import SYSTEM
 from connectors.benefitpoint.values import MappingError
+from connectors.benefitpoint.versions import PARTS, id_of, parts_of
 from connectors.benefitpoint.xmltree import Native
-from connectors.errors import BadResponse
-from connectors.ports import RemotePlan
+from connectors.errors import BadResponse, NotFound, ValidationFailed
+from connectors.ports import EntityKey, RemotePlan
 from reconciliation.side import Side
 
 
@@ -44,14 +46,52 @@ class PlanReader:
     def read_native(self, product_id: int) -> Native:
         """Everything a later update must send back; raises NotFound for an unknown product."""
         product = self.client.get_product(product_id)
+        return {"product": product, "benefit_summary": self.read_summary(product_id),
+                "rates": self.read_rates(product_id)}
+
+    def read_summary(self, product_id: int) -> Native | None:
+        """The product's first benefit summary (None: it has none)."""
         summaries = self.client.find_benefit_summaries(product_id)
-        summary = None
-        if summaries:
-            summary_id = entity_id(summaries[0], "benefitSummaryID", operation="findBenefitSummaries")
-            summary = self.client.get_benefit_summary(summary_id)
-        rates = [self.client.get_rate(entity_id(rate, "rateID", operation="findRates"))
-                 for rate in self.client.find_rates(product_id)]
+        if not summaries:
+            return None
+        summary_id = entity_id(summaries[0], "benefitSummaryID", operation="findBenefitSummaries")
+        return self.client.get_benefit_summary(summary_id)
+
+    def read_rates(self, product_id: int) -> list[Native]:
+        return [self.client.get_rate(entity_id(rate, "rateID", operation="findRates"))
+                for rate in self.client.find_rates(product_id)]
+
+    def refresh(self, product_id: int, native: Native, changed: Collection[EntityKey]) -> Native:
+        """`native` with only the `changed` parts read again; NotFound when the product is gone.
+
+        A summary or rate of the snapshot is read by its id; one new to it, or gone, is found by the
+        product's listing of that part.
+        """
+        ids = {kind: {entity for named, entity in changed if named == kind} for kind, _ in PARTS}
+        product = self.client.get_product(product_id) if ids["Product"] else native["product"]
+        summary, rates = native.get("benefit_summary"), list(native.get("rates") or [])
+        if ids["Benefit_Summary"]:
+            held = id_of(summary, "benefitSummaryID")
+            again = self._by_id(self.client.get_benefit_summary,
+                                [held] if ids["Benefit_Summary"] == {held} else [])
+            summary = again[0] if again else self.read_summary(product_id)
+        if ids["Rate"]:
+            held_rates = [id_of(rate, "rateID") for rate in rates]
+            asked = sorted(ids["Rate"]) if ids["Rate"] <= set(held_rates) else []
+            fresh = {id_of(rate, "rateID"): rate for rate in self._by_id(self.client.get_rate, asked) or []}
+            rates = ([fresh.get(rate_id, rate) for rate_id, rate in zip(held_rates, rates, strict=True)]
+                     if fresh else self.read_rates(product_id))
         return {"product": product, "benefit_summary": summary, "rates": rates}
+
+    @staticmethod
+    def _by_id(get: Any, entity_ids: list[str | None]) -> list[Native] | None:
+        """Each record by its id; None when there are none to ask for or one is gone."""
+        if not entity_ids or None in entity_ids:
+            return None
+        try:
+            return [get(int(str(entity_id))) for entity_id in entity_ids]
+        except (NotFound, ValidationFailed):
+            return None
 
     def read(self, product_id: int) -> RemotePlan:
         return self.remote_plan(product_id, self.read_native(product_id))
@@ -61,7 +101,7 @@ class PlanReader:
         product: Native = native["product"]
         rates: list[Any] = native["rates"]
         common = {"side": Side.BENEFITPOINT, "id": str(product_id), "version": version_of(native),
-                  "native": native}
+                  "native": native, "parts": parts_of(native)}
         try:
             link_id = link_id_of(product, link_field_id=self.link_field_id)
         except MappingError:

@@ -7,19 +7,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from config.logging import get_logger
-from connectors.benefitpoint.benefits import VIEW_LEVEL_ID, benefits_from_native, summary_for, unmapped_keys
+from connectors.benefitpoint.benefits import VIEW_LEVEL_ID, summary_differs, summary_for, unmapped_keys
 from connectors.benefitpoint.client import BrokerConnectClient
 from connectors.benefitpoint.mapping import product_for_create, product_for_update, product_type_of
 from connectors.benefitpoint.rates import rate_to_native, rates_from_native
 from connectors.benefitpoint.reader import PlanReader, entity_id
 from connectors.benefitpoint.soap import SYSTEM
 from connectors.benefitpoint.values import MappingError
+from connectors.benefitpoint.versions import moved
 from connectors.benefitpoint.xmltree import Native
-from connectors.errors import BadResponse, ValidationFailed
+from connectors.errors import BadResponse, NotFound, ValidationFailed
 from connectors.retry import call_with_retry
 from reconciliation.plan import Plan
 
 log = get_logger(__name__)
+
+
+class PartMoved(Exception):
+    """A part about to be written is not as it was read: the plan is read again before anything is written."""
 
 
 def invalid(operation: str, error: MappingError) -> ValidationFailed:
@@ -64,6 +69,16 @@ class PlanWriter:
     def write_parts(self, product_id: int, plan: Plan, product: Native, *, summary: Native | None,
                     rates: list[Native]) -> None:
         """The summary and the rates, each only when its canonical content differs from `plan`."""
+        summary_record = self.summary_record(product_id, plan, product, summary=summary)
+        if summary_record is not None:
+            self.write_summary(product_id, summary_record, existing=summary)
+        rate_record = self.rate_record(product_id, plan, rates)
+        if rate_record is not None:
+            self.write_rate(product_id, rate_record, existing=rates[0] if rates else None)
+
+    def summary_record(self, product_id: int, plan: Plan, product: Native, *,
+                       summary: Native | None) -> Native | None:
+        """The benefit summary to send, or None when BenefitPoint's already says what `plan` does."""
         try:
             product_type = product_type_of(product, self.reader.catalogue)
         except MappingError as error:
@@ -71,19 +86,24 @@ class PlanWriter:
         if unmapped_keys(plan, product_type):
             log.info("benefitpoint.benefits_not_written", product_id=product_id,
                      keys=unmapped_keys(plan, product_type), product_type_id=product_type.id)
-        wanted = {k: v for k, v in plan.benefits.items() if product_type.attribute_for_key(k)}
-        if benefits_from_native(summary, product_type) != wanted:
-            record = summary_for(plan, product_type, product_id=product_id, existing=summary)
-            if summary is None:
-                self.create_once(
-                    "createBenefitSummary", lambda: self.client.create_benefit_summary(record),
-                    existing=lambda: self._first_id(self.client.find_benefit_summaries(product_id),
-                                                    "benefitSummaryID", "findBenefitSummaries"))
-            else:
-                self.client.update_benefit_summary(record)
-        self._write_rates(product_id, plan, rates)
+        if not summary_differs(plan, product_type, summary=summary, catalogue=self.reader.catalogue):
+            return None
+        return summary_for(plan, product_type, product_id=product_id, existing=summary,
+                           catalogue=self.reader.catalogue)
 
-    def _write_rates(self, product_id: int, plan: Plan, rates: list[Native]) -> None:
+    def write_summary(self, product_id: int, record: Native, *, existing: Native | None) -> int:
+        """Create or update the summary; its id."""
+        if existing is not None:
+            self.client.update_benefit_summary(record)
+            return entity_id(existing, "benefitSummaryID", operation="updateBenefitSummary")
+        summary_id, _ = self.create_once(
+            "createBenefitSummary", lambda: self.client.create_benefit_summary(record),
+            existing=lambda: self._first_id(self.client.find_benefit_summaries(product_id),
+                                            "benefitSummaryID", "findBenefitSummaries"))
+        return summary_id
+
+    def rate_record(self, product_id: int, plan: Plan, rates: list[Native]) -> Native | None:
+        """The rate to send, or None when it is unchanged, absent from `plan`, or not writable."""
         current = rates[0] if rates else None
         try:
             unchanged = rates_from_native(current) == plan.rates
@@ -91,21 +111,25 @@ class PlanWriter:
             unchanged = False
         # Rates are never removed: a plan without rates leaves BenefitPoint's as they are.
         if unchanged or plan.rates is None:
-            return
+            return None
         if not self.rates_writable:
             log.info("benefitpoint.rates_not_written", product_id=product_id,
                      reason="rates cannot be written to BenefitPoint (BENEFITPOINT_RATES_WRITABLE=false)")
-            return
+            return None
         try:
-            record = rate_to_native(plan.rates, product_id=product_id, existing=current)
+            return rate_to_native(plan.rates, product_id=product_id, existing=current)
         except MappingError as error:
             raise invalid("updateRate", error) from None
-        if current is None:
-            self.create_once("createRate", lambda: self.client.create_rate(record),
-                             existing=lambda: self._first_id(self.client.find_rates(product_id), "rateID",
-                                                             "findRates"))
-        else:
+
+    def write_rate(self, product_id: int, record: Native, *, existing: Native | None) -> int:
+        """Create or update the rate; its id."""
+        if existing is not None:
             self.client.update_rate(record)
+            return entity_id(existing, "rateID", operation="updateRate")
+        rate_id, _ = self.create_once(
+            "createRate", lambda: self.client.create_rate(record),
+            existing=lambda: self._first_id(self.client.find_rates(product_id), "rateID", "findRates"))
+        return rate_id
 
     @staticmethod
     def _first_id(records: list[Native], name: str, operation: str) -> int | None:
@@ -132,15 +156,50 @@ class PlanWriter:
         return product_id
 
     def update(self, product_id: int, plan: Plan, *, native: Native, current: Plan | None,
-               link_id: str) -> None:
-        product: Native = native["product"]
+               link_id: str) -> Native:
+        """Only what changed; the plan's records as BenefitPoint confirms them.
+
+        `native` may be a snapshot: a summary or rate about to be written is first compared with what
+        BenefitPoint holds (PartMoved when it moved), and nothing is written before every part is.
+        """
+        product, summary, rates = native["product"], native["benefit_summary"], list(native["rates"])
         try:
             updated = product_for_update(product, plan, current=current,
                                          link_field_id=self.reader.link_field_id, link_id=link_id,
                                          catalogue=self.reader.catalogue, crosswalk=self.reader.crosswalk)
         except MappingError as error:
             raise invalid("updateProduct", error) from None
+        summary_record = self.summary_record(product_id, plan, updated or product, summary=summary)
+        rate_record = self.rate_record(product_id, plan, rates)
+        if summary_record is not None:
+            self._check(summary, find=self.client.find_benefit_summaries, get=self.client.get_benefit_summary,
+                        product_id=product_id, id_field="benefitSummaryID")
+        if rate_record is not None:
+            self._check(rates[0] if rates else None, find=self.client.find_rates, get=self.client.get_rate,
+                        product_id=product_id, id_field="rateID")
         if updated is not None:
             self.client.update_product(updated)
-        self.write_parts(product_id, plan, updated or product, summary=native["benefit_summary"],
-                         rates=list(native["rates"]))
+            product = self.client.get_product(product_id)
+        if summary_record is not None:
+            summary = self.client.get_benefit_summary(
+                self.write_summary(product_id, summary_record, existing=summary))
+        if rate_record is not None:
+            written = self.client.get_rate(self.write_rate(product_id, rate_record,
+                                                           existing=rates[0] if rates else None))
+            rates = [written, *rates[1:]]
+        return {"product": product, "benefit_summary": summary, "rates": rates}
+
+    @staticmethod
+    def _check(held: Native | None, *, find: Callable[[int], list[Native]], get: Callable[[int], Native],
+               product_id: int, id_field: str) -> None:
+        """The part is still as `held` says (one that was not there is still not there), else PartMoved."""
+        if held is None:
+            if find(product_id):
+                raise PartMoved(f"product {product_id} has a {id_field.removesuffix('ID')} it did not have")
+            return
+        try:
+            fresh = get(entity_id(held, id_field, operation="compare"))
+        except NotFound:
+            fresh = None
+        if moved(held, fresh):
+            raise PartMoved(f"{id_field.removesuffix('ID')} of product {product_id} changed since read")

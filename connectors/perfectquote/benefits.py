@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
-from reconciliation.plan import BenefitValue, PlanValueError
-
-# The medical keys the contract names; any other key (dental, vision, new ones) is kept as read.
-KNOWN_BENEFIT_KEYS = frozenset({
-    "deductible.individual", "deductible.family",
-    "out_of_pocket_max.individual", "out_of_pocket_max.family",
-    "coinsurance",
-    "copays.primary_care", "copays.specialist", "copays.urgent_care", "copays.emergency_room",
-    "rx.generic", "rx.preferred_brand", "rx.non_preferred_brand", "rx.specialty",
-})
+from connectors.benefitpoint.catalogue import load_catalogue
+from reconciliation.plan import BenefitValue, Plan, PlanValueError
 
 
 def flatten(benefits: Any, *, prefix: str = "") -> dict[str, Any]:
@@ -57,16 +49,31 @@ def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
     return nested
 
 
-def merged_for_write(planned: Mapping[str, BenefitValue], current_native: Any) -> dict[str, Any]:
-    """The planned benefits, plus keys of the current record that no mapping names.
+def merged_for_write(planned: Mapping[str, BenefitValue], current_native: Any, *,
+                     mapped: Collection[str] = ()) -> dict[str, Any]:
+    """The planned benefits, plus keys of the current record that are not `mapped`.
 
-    Keys the contract names are the plan's to set or clear; the others (a dental maximum the
-    other system cannot hold) would be lost on a full replace, so they are carried over.
+    Mapped keys (those BenefitPoint holds for the plan's coverage) are the plan's to set or clear;
+    the others would be lost on a full replace, so they are carried over.
     """
     flat: dict[str, Any] = dict(planned)
     current = flatten(current_native) if isinstance(current_native, Mapping) else {}
     for key, value in current.items():
         lowered = key.lower()
-        if lowered not in flat and lowered not in KNOWN_BENEFIT_KEYS:
+        if lowered not in flat and lowered not in mapped:
             flat[lowered] = value
     return nest(flat)
+
+
+def mapped_keys(plan: Plan) -> frozenset[str]:
+    """The benefit keys BenefitPoint has an attribute for in a plan of this coverage and plan type."""
+    product_type = load_catalogue().for_plan(plan.coverage, plan.plan_type)
+    return frozenset(attribute.key for attribute in product_type.attributes) if product_type else frozenset()
+
+
+def benefits_for_write(plan: Plan, current: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The plan's benefits, and the current record's keys BenefitPoint cannot hold while the coverage
+    stays: a plan that changes coverage takes the new coverage's benefits only, never the old one's."""
+    if current is None or str(current.get("coverage") or "").strip().lower() != plan.coverage.value:
+        return nest(plan.benefits)
+    return merged_for_write(plan.benefits, current.get("benefits"), mapped=mapped_keys(plan))

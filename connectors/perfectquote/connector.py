@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from connectors.errors import BadResponse, NotFound, StaleVersion
@@ -16,8 +16,9 @@ from connectors.perfectquote.records import (
     enrollment_change_from_native,
     group_from_native,
 )
-from connectors.ports import ChangeFeedPage, RemotePlan
+from connectors.ports import ChangeFeedPage, EntityKey, FeedEntity, RemotePlan
 from connectors.transport import DEFAULT_MAX_RESPONSE_BYTES
+from reconciliation.known_plans import PLAN_ENTITY
 from reconciliation.plan import Plan
 from reconciliation.side import Side
 
@@ -32,6 +33,16 @@ def _plan_path(plan_id: str, *, operation: str, tail: str = "") -> str:
         return f"/plans/{segment(plan_id, what='plan id')}{tail}"
     except MalformedId as error:
         raise BadResponse(system=SYSTEM, operation=operation, field="id", message=str(error)) from None
+
+
+def _version(entry: Mapping[str, Any], *, gone: bool) -> str | None:
+    """The version a change names, as the plan's answer carries it; None when the entry has none."""
+    version = entry.get("version")
+    if gone:
+        return f"deleted:{entry.get('changed_at') or version}"
+    if isinstance(version, bool) or not isinstance(version, int | str) or str(version).strip() == "":
+        return None
+    return str(version).strip()
 
 
 class PerfectQuoteConnector:
@@ -122,11 +133,20 @@ class PerfectQuoteConnector:
     def find_by_link_id(self, group_id: str, link_id: str) -> RemotePlan | None:
         return next((remote for remote in self.list_plans(group_id) if remote.link_id == link_id), None)
 
+    def restore(self, plan_id: str, native: Mapping[str, Any]) -> RemotePlan:
+        """The plan object as stored (its version inside): a PUT from it still goes out with If-Match."""
+        return parsed(remote_plan_from_native, native, operation="restore")
+
+    def refresh(self, known: RemotePlan, *, changed: Collection[EntityKey]) -> RemotePlan | None:
+        """A plan is one entity: read it again."""
+        return self.get_plan(known.id)
+
     def changes_since(self, watermark: str | None) -> ChangeFeedPage:
         """Every change after `watermark`; a plan changed then deleted is reported deleted."""
         operation = "changes_since"
         changed: dict[str, tuple[str | None, str]] = {}
         deleted: dict[str, tuple[str | None, str]] = {}
+        entities: dict[str, FeedEntity] = {}
         next_watermark = watermark
         params = {"since": watermark} if watermark else {}
         for page in self._client.pages("/plans/changes", operation=operation, params=params):
@@ -134,11 +154,15 @@ class PerfectQuoteConnector:
                 plan_id, group_id, gone = change_entry(entry, operation=operation, where=f"data[{index}].")
                 target = deleted if gone else changed
                 target[plan_id] = (group_id, plan_id)
+                # Oldest first: the last entry of a plan is its latest version.
+                entities[plan_id] = FeedEntity(
+                    side=Side.PERFECTQUOTE, entity_type=PLAN_ENTITY, entity_id=plan_id, plan_id=plan_id,
+                    owner_id=group_id, deleted=gone, version=_version(entry, gone=gone))
             next_watermark = watermark_of(page, operation=operation)
         for plan_id in deleted:
             changed.pop(plan_id, None)
         return ChangeFeedPage(changed=list(changed.values()), deleted=list(deleted.values()),
-                              watermark=next_watermark or "")
+                              watermark=next_watermark or "", entities=list(entities.values()))
 
     def enrollment_changes(self, group_id: str,
                            since: str | None) -> tuple[list[EnrollmentChange], str | None]:

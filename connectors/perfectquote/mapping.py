@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from config.crosswalk import UnknownCarrier, load_crosswalk
-from connectors.perfectquote.benefits import flatten, merged_for_write, nest
+from connectors.perfectquote.benefits import benefits_for_write, flatten
 from connectors.ports import RemotePlan
 from reconciliation.plan import AgeBand, Plan, PlanValueError, Rates, Tier, money
 from reconciliation.side import Side
@@ -118,7 +118,7 @@ def plan_to_native(plan: Plan, *, current: Mapping[str, Any] | None = None) -> d
         "status": plan.status.value if plan.status else None,
         "effective_date": plan.effective_date.isoformat() if plan.effective_date else None,
         "renewal_date": plan.renewal_date.isoformat() if plan.renewal_date else None,
-        "benefits": merged_for_write(plan.benefits, base.get("benefits")) if current else nest(plan.benefits),
+        "benefits": benefits_for_write(plan, current),
         "rates": rates_to_native(plan.rates),
         "external_refs": dict(base.get("external_refs") or {}),
     }

@@ -25,7 +25,8 @@ class ServerThread:
         self.host = host
         self.port = port or free_port(host)
         self.start_timeout_s = start_timeout_s
-        config = uvicorn.Config(app, host=self.host, port=self.port, log_level="warning",
+        # log_config=None: uvicorn's lines (a port in use) go through the project's JSON logging.
+        config = uvicorn.Config(app, host=self.host, port=self.port, log_level="warning", log_config=None,
                                 access_log=False, lifespan="off", timeout_keep_alive=30)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name=f"sandbox:{self.port}",

@@ -28,6 +28,7 @@ from reconciliation.storage.conflicts import (
     settle_conflict,
     settlements_for_link,
 )
+from reconciliation.storage.entities import entity_owners, note_named
 from reconciliation.storage.errors import (
     ConflictNotOpen,
     GroupAlreadyConnected,
@@ -86,6 +87,7 @@ from reconciliation.storage.runs import (
     recent_runs,
     start_run,
 )
+from reconciliation.storage.snapshots import plan_snapshots, remember_plan
 
 __all__ = [
     "Account",
@@ -116,6 +118,7 @@ __all__ = [
     "claim_pending",
     "conflicts_of_run",
     "connect_group",
+    "entity_owners",
     "fence_token",
     "find_group",
     "find_group_by_account",
@@ -140,14 +143,17 @@ __all__ = [
     "mark_settlements_applied",
     "new_link_id",
     "next_fence_token",
+    "note_named",
     "open_conflict_count",
     "open_conflicts",
     "pending_creates",
     "pending_for_group",
+    "plan_snapshots",
     "recent_runs",
     "record_conflict",
     "record_created",
     "register_fence",
+    "remember_plan",
     "replace_unreadable",
     "search_accounts",
     "set_conflict_policy",

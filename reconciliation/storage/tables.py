@@ -1,11 +1,11 @@
-"""The plan-sync tables: connections, links with baselines, runs, change log, conflicts, caches."""
+"""The plan-sync tables: connections, links with baselines, runs, change log, conflicts, caches, snapshots."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from config.column_types import UtcDateTime, json_column, utcnow
@@ -168,3 +168,31 @@ class UnreadableChangeRow(Base):
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     last_error: Mapped[str] = mapped_column(Text)
+
+
+class PlanSnapshotRow(Base):
+    """A plan as last read or written, in its system's own record, so an unchanged plan is not read again."""
+
+    __tablename__ = "plan_snapshots"
+
+    system: Mapped[str] = mapped_column(String(16), primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    version: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    native: Mapped[dict[str, Any]] = mapped_column(json_column())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class RemoteEntityRow(Base):
+    """One entity of a plan (a BenefitPoint product, summary or rate; a PerfectQuote plan): the plan it
+    belongs to, the version its snapshot holds (`known`) and the version a change feed last named."""
+
+    __tablename__ = "remote_entities"
+    __table_args__ = (Index("ix_remote_entities_plan", "system", "plan_id"),)
+
+    system: Mapped[str] = mapped_column(String(16), primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    plan_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    owner_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    known_version: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    named_version: Mapped[str | None] = mapped_column(String(NAME_LENGTH))

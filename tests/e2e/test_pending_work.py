@@ -12,6 +12,7 @@ from decimal import Decimal
 import dramatiq
 import pytest
 import structlog
+from sqlalchemy import delete
 
 from config.broker import make_broker
 from config.logging import configure_logging
@@ -20,6 +21,7 @@ from reconciliation.pending import PENDING_GRACE
 from reconciliation.plan import Rates
 from reconciliation.side import Side
 from reconciliation.storage import repository as repo
+from reconciliation.storage.tables import RemoteEntityRow
 from tests.e2e.conftest import Served, World
 from tests.e2e.world import E2E_TIMING, LinkedGroup, connect_and_link, edit_benefit, runs
 from tests.worker.runtime.conftest import drop_namespace
@@ -176,7 +178,10 @@ def test_an_unreadable_feed_entity_is_retried_next_cycle_while_the_other_changes
     edit_benefit(context.perfectquote, _plan_id(world, ppo_link, PQ), link_id=ppo_link,
                  path="copays.primary_care", value=Decimal("35"))
 
-    # This hour BenefitPoint answers getRate with a rate that names no product.
+    # The rate is one no stored snapshot names yet (as on the first cycle after an upgrade), so the
+    # feed must ask BenefitPoint which product it belongs to; this hour getRate names no product.
+    with context.sessions.begin() as session:
+        session.execute(delete(RemoteEntityRow).where(RemoteEntityRow.entity_type == "Rate"))
     monkeypatch.setitem(operations.HANDLERS, "getRate",
                         lambda store, params: {**reads.get_rate(store, params), "productID": None})
     marks = _watermarks(world)

@@ -94,9 +94,11 @@ def policy(
     conflict_policy: Annotated[ConflictPolicy, typer.Argument(
         help="source_of_truth_wins (default): the link's source of truth wins a conflict; "
              "hold_for_review: the link waits for 'plansync settle'.")],
+    as_json: JsonOption = False,
 ) -> None:
     """How a group's conflicts are decided (both systems changed one field to different values)."""
     with command_context() as context:
         accounts.set_conflict_policy(sessions=context.sessions, group_id=group_id, policy=conflict_policy)
-    typer.echo(f"{group_id}: conflicts are now decided by {conflict_policy.value}.")
+    emit({"group_id": group_id, "conflict_policy": conflict_policy.value}, as_json=as_json,
+         render=lambda: typer.echo(f"{group_id}: conflicts are now decided by {conflict_policy.value}."))
 

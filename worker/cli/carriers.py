@@ -13,15 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.db import make_engine, make_session_factory
 from config.db_ready import prepare_database
-from config.redaction import mask_text
 from config.settings import load_settings
 from connectors.exchange.connector import CarrierExchangeConnector
+from worker.cli.carrier_output import PREFIX, answer, echo, print_rows
 from worker.cli.errors import EXIT_BAD_INPUT, cli_errors, fail
 from worker.service import carrier_views
 from worker.service import carriers as service
 
 T = TypeVar("T")
-PREFIX = "plansync carriers"
 carriers_app = typer.Typer(no_args_is_help=True, help="Carrier integrations: Configure and Manage.")
 
 LIST_COLUMNS = (("id", "ID"), ("carrier", "Carrier"), ("plan", "Plan"), ("type", "Type"),
@@ -31,10 +30,7 @@ MESSAGE_COLUMNS = (("id", "ID"), ("carrier", "Carrier"), ("severity", "Severity"
                    ("member", "Member"), ("message", "Message"), ("status", "Status"), ("flags", "Flags"))
 
 CHANGE_OPTION = typer.Option(None, "--change", help="The correction as FIELD=VALUE, repeatable.")
-
-
-def _echo(text: str) -> None:
-    typer.echo(mask_text(text))
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON.")
 
 
 @contextmanager
@@ -63,20 +59,12 @@ def _run(call: Callable[[sessionmaker[Session], CarrierExchangeConnector, dateti
         return call(factory, exchange, datetime.now(UTC))
 
 
-def _print(rows: list[dict[str, Any]], *, as_json: bool, columns: tuple[tuple[str, str], ...],
-           empty: str) -> None:
-    if as_json:
-        _echo(json.dumps(rows, indent=2, default=str))
-    else:
-        _echo(carrier_views.table(rows, columns) if rows else empty)
-
-
 @carriers_app.command("list")
-def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def list_command(as_json: bool = JSON_OPTION) -> None:
     """The Configure tab: every integration with its status, Last Sync and next sync."""
     views = _run(lambda factory, _exchange, now: service.list_integrations(factory, now=now))
-    _print(carrier_views.integration_rows(views), as_json=as_json, columns=LIST_COLUMNS,
-           empty="No carrier integrations configured.")
+    print_rows(carrier_views.integration_rows(views), as_json=as_json, columns=LIST_COLUMNS,
+               empty="No carrier integrations configured.")
 
 
 @carriers_app.command("configure")
@@ -87,7 +75,8 @@ def configure_command(group_id: str = typer.Argument(..., metavar="GROUP_ID",
                       plan: str | None = typer.Option(None, "--plan"),
                       plan_type: str | None = typer.Option(None, "--plan-type"),
                       renewal_date: str | None = typer.Option(None, "--renewal-date",
-                                                              help="YYYY-MM-DD")) -> None:
+                                                              help="YYYY-MM-DD"),
+                      as_json: bool = JSON_OPTION) -> None:
     """Configure an integration: it starts Pending (no charge while Pending)."""
     def call(factory: sessionmaker[Session], _exchange: CarrierExchangeConnector, now: datetime) -> Any:
         try:
@@ -98,49 +87,57 @@ def configure_command(group_id: str = typer.Argument(..., metavar="GROUP_ID",
                                  now=now, plan_name=plan, plan_type=plan_type, renewal_date=renewal)
 
     integration = _run(call)
-    _echo(f"Integration {integration.id} with {integration.carrier_name} configured: Pending.")
+    answer(integration, f"Integration {integration.id} with {integration.carrier_name} configured: Pending.",
+           as_json=as_json, pushed=False)
 
 
 @carriers_app.command("enable")
 def enable_command(integration_id: int = typer.Argument(..., metavar="ID"),
-                   group_number: str = typer.Option(..., "--group-number")) -> None:
+                   group_number: str = typer.Option(..., "--group-number"),
+                   as_json: bool = JSON_OPTION) -> None:
     """Toggle back On; the group number is required again and the status returns to Pending."""
     integration = _run(lambda factory, exchange, now: service.enable(
         factory, exchange, integration_id, group_number=group_number, now=now))
-    _echo(f"Integration {integration.id} enabled: {carrier_views.status_label(integration)}.")
+    answer(integration, f"Integration {integration.id} enabled: {carrier_views.status_label(integration)}.",
+           as_json=as_json)
 
 
 @carriers_app.command("disable")
-def disable_command(integration_id: int = typer.Argument(..., metavar="ID")) -> None:
+def disable_command(integration_id: int = typer.Argument(..., metavar="ID"),
+                    as_json: bool = JSON_OPTION) -> None:
     """Turn off: no outbound communication with the carrier from now on."""
     integration = _run(lambda factory, exchange, now: service.disable(factory, exchange, integration_id,
                                                                       now=now))
-    _echo(f"Integration {integration.id} disabled. Resume manual eligibility communication with the carrier.")
+    answer(integration, f"Integration {integration.id} disabled. Resume manual eligibility communication "
+           "with the carrier.", as_json=as_json)
 
 
 @carriers_app.command("set-group-number")
 def set_group_number_command(integration_id: int = typer.Argument(..., metavar="ID"),
-                             group_number: str = typer.Argument(..., metavar="N")) -> None:
+                             group_number: str = typer.Argument(..., metavar="N"),
+                             as_json: bool = JSON_OPTION) -> None:
     """Correct the group number; it is sent to the exchange."""
     integration = _run(lambda factory, exchange, now: service.set_group_number(
         factory, exchange, integration_id, group_number, now=now))
-    _echo(f"Integration {integration.id} group number set to {integration.group_number}.")
+    answer(integration, f"Integration {integration.id} group number set to {integration.group_number}.",
+           as_json=as_json)
 
 
 @carriers_app.command("messages")
 def messages_command(failures: bool = typer.Option(False, "--failures", help="Failures only."),
-                     as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+                     as_json: bool = JSON_OPTION) -> None:
     """The Manage tab: carrier messages (Failures, Warnings, Info) and their flags."""
     views = _run(lambda factory, _exchange, now: service.list_messages(factory, now=now,
                                                                        failures_only=failures))
-    _print(carrier_views.message_rows(views), as_json=as_json, columns=MESSAGE_COLUMNS,
-           empty="No carrier messages.")
+    print_rows(carrier_views.message_rows(views), as_json=as_json, columns=MESSAGE_COLUMNS,
+               empty="No carrier messages.")
 
 
 @carriers_app.command("resolve")
 def resolve_command(message_id: int = typer.Argument(..., metavar="MESSAGE_ID"),
                     message: str = typer.Option(..., "--message", help="What was corrected."),
-                    change: list[str] | None = CHANGE_OPTION) -> None:
+                    change: list[str] | None = CHANGE_OPTION,
+                    as_json: bool = JSON_OPTION) -> None:
     """Resolve a carrier message; the correction reaches the carrier at its next sync."""
     changes: dict[str, str] = {}
     for item in change or []:
@@ -150,23 +147,26 @@ def resolve_command(message_id: int = typer.Argument(..., metavar="MESSAGE_ID"),
         changes[field.strip()] = value
     resolved = _run(lambda factory, exchange, now: service.resolve(
         factory, exchange, message_id, text=message, now=now, changes=changes))
-    _echo(f"Message {resolved.id} resolved: resolution pending carrier sync.")
+    if as_json:
+        echo(json.dumps({"id": resolved.id, "status": "resolved", "resolution": message}, indent=2))
+    else:
+        echo(f"Message {resolved.id} resolved: resolution pending carrier sync.")
 
 
 @carriers_app.command("diagnose")
 def diagnose_command(integration_id: int = typer.Argument(..., metavar="ID"),
-                     as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+                     as_json: bool = JSON_OPTION) -> None:
     """Why isn't this integration syncing? Each cause found, and what to do about it."""
     integration, findings = _run(lambda factory, _exchange, now: service.diagnose_integration(
         factory, integration_id, now=now))
     rows = carrier_views.finding_rows(findings)
     if as_json:
-        _echo(json.dumps({"integration_id": integration.id, "findings": rows}, indent=2))
+        echo(json.dumps({"integration_id": integration.id, "findings": rows}, indent=2))
         return
     label = carrier_views.status_label(integration)
-    _echo(f"Integration {integration.id} ({integration.carrier_name}): {label}")
+    echo(f"Integration {integration.id} ({integration.carrier_name}): {label}")
     if not rows:
-        _echo("No cause found. If it still isn't syncing, contact the Operations Team.")
+        echo("No cause found. If it still isn't syncing, contact the Operations Team.")
     for row in rows:
-        _echo(f"- {row['cause']}: {row['detail']}\n  What to do: {row['what_to_do']}")
+        echo(f"- {row['cause']}: {row['detail']}\n  What to do: {row['what_to_do']}")
 

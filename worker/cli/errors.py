@@ -101,6 +101,9 @@ def usage_line(error: ClickException) -> str:
     path = context.command_path if context is not None else "plansync"
     message = error.format_message().replace("Value error, ", "").rstrip(".")
     message = message[:1].lower() + message[1:]
+    if getattr(error, "option_name", None) in {"-v", "--verbose"}:  # a global option, given after the command
+        command = path.removeprefix("plansync").strip()
+        message += f"; -v goes before the command: plansync -v {command}"
     return one_line(f"{path}: {message} (see {path} --help)")
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from reconciliation.link_entry import LinkEntry, parse_plan_ref
 from reconciliation.link_map import load_link_map
 from reconciliation.side import Side
+from worker.cli.merge_option import merge_pair
 
 MAP_FILE_MAX_BYTES = 1024 * 1024  # a map of thousands of plans is a few hundred kilobytes
 
@@ -31,7 +32,7 @@ def read_map_file(path: Path) -> str:
 
 
 def link_entries(
-    merge: tuple[str, str] | None,
+    merges: list[str] | None,
     source_of_truth: str | None,
     copy: list[str] | None,
     skip: list[str] | None,
@@ -40,7 +41,7 @@ def link_entries(
     entries: list[LinkEntry] = []
     if from_file is not None:
         entries.extend(load_link_map(read_map_file(from_file)))
-    if merge:
+    if merges:
         if source_of_truth is None:
             raise ValueError("--merge needs --source-of-truth perfectquote or benefitpoint")
         try:
@@ -49,7 +50,7 @@ def link_entries(
             raise ValueError(
                 f"--source-of-truth {source_of_truth!r}: use perfectquote or benefitpoint"
             ) from None
-        entries.append(LinkEntry.merge(merge[0], merge[1], source_of_truth=side))
+        entries.extend(LinkEntry.merge(*merge_pair(merge), source_of_truth=side) for merge in merges)
     entries.extend(LinkEntry.copy(*parse_plan_ref(ref)) for ref in copy or [])
     entries.extend(LinkEntry.skip(*parse_plan_ref(ref)) for ref in skip or [])
     if not entries:

@@ -67,14 +67,16 @@ def plans(
 def link(
     group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
     merge: Annotated[
-        tuple[str, str] | None,
-        typer.Option("--merge", help="Link two existing plans: PQ_PLAN_ID BP_PLAN_ID."),
+        list[str] | None,
+        typer.Option("--merge", metavar="PQ_PLAN BP_PLAN",
+                     help="Link two existing plans: PQ_PLAN_ID BP_PLAN_ID, or pq:ID bp:ID in either order; "
+                          "repeatable."),
     ] = None,
     source_of_truth: Annotated[
         str | None,
         typer.Option(
             "--source-of-truth",
-            help="For --merge: whose plan overwrites the other once (perfectquote, benefitpoint).",
+            help="For every --merge: whose plan overwrites the other once (perfectquote, benefitpoint).",
         ),
     ] = None,
     copy: Annotated[
@@ -100,9 +102,9 @@ def link(
     with cli_errors():
         entries = link_entries(merge, source_of_truth, copy, skip, from_file)
     with command_context() as context:
-        links = plan_choices.choose(sessions=context.sessions, systems=plan_systems(context),
-                                    group_id=group_id, entries=entries,
-                                    allow_cross_coverage=allow_cross_coverage)
+        chosen = plan_choices.choose_with_warnings(sessions=context.sessions, systems=plan_systems(context),
+                                                   group_id=group_id, entries=entries,
+                                                   allow_cross_coverage=allow_cross_coverage)
         data = [
             {
                 "link_id": lk.id,
@@ -110,8 +112,9 @@ def link(
                 "perfectquote_plan_id": lk.plan_ids[Side.PERFECTQUOTE],
                 "benefitpoint_plan_id": lk.plan_ids[Side.BENEFITPOINT],
                 "source_of_truth": None if lk.source_of_truth is None else lk.source_of_truth.value,
+                "warnings": chosen.warnings.get(lk.id, []),
             }
-            for lk in links
+            for lk in chosen.links
         ]
     emit(
         data,
@@ -130,14 +133,20 @@ def link(
             headers=("link", "choice", "perfectquote", "benefitpoint", "source of truth"),
         ),
     )
+    if not as_json:
+        for line in chosen.warning_lines:
+            typer.echo(f"warning: {line}", err=True)
 
 
 def unlink(
     group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
     link_id: Annotated[str, typer.Argument(help="The link id (see 'plansync plans').")],
+    as_json: JsonOption = False,
 ) -> None:
     """Stop syncing a link. Nothing is deleted in either system; the plans become unreviewed."""
     with command_context() as context:
         unlinked = plan_choices.unlink(sessions=context.sessions, group_id=group_id, link_id=link_id)
-        typer.echo(f"Unlinked {unlinked.id}: {unlinked.last_error}.")
+    data = {"link_id": unlinked.id, "group_id": group_id, "state": unlinked.state.value,
+            "note": unlinked.last_error}
+    emit(data, as_json=as_json, render=lambda: typer.echo(f"Unlinked {unlinked.id}: {unlinked.last_error}."))
 

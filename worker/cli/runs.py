@@ -7,16 +7,11 @@ from typing import Annotated
 import typer
 
 from reconciliation.side import Side
-from worker.cli.output import command_context, emit, table
+from worker.cli.output import clip, command_context, emit, show_value, table
 from worker.service import overview
 
-CHANGE_WIDTH = 70
+CHANGE_WIDTH = 70  # a change (rates) is cut wider than other cells; --json has it whole
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-
-
-def _short(text: str) -> str:
-    """Long values (rates) are cut in the table; --json has them whole."""
-    return text if len(text) <= CHANGE_WIDTH else text[: CHANGE_WIDTH - 1] + "…"
 
 
 def status(as_json: JsonOption = False) -> None:
@@ -60,12 +55,14 @@ def changes(
                     r["link_id"],
                     r["direction"],
                     r["field"],
-                    _short(f"{r['before']!r} -> {r['after']!r}") + ("" if r["applied"] else " (not applied)"),
+                    clip(f"{show_value(r['before'])} -> {show_value(r['after'])}", CHANGE_WIDTH)
+                    + ("" if r["applied"] else " (not applied)"),
                     r["run_id"],
                 )
                 for r in rows
             ],
             headers=("when", "link", "direction", "field", "change", "run"),
+            width=CHANGE_WIDTH + len(" (not applied)"),
         ),
     )
 
@@ -86,9 +83,9 @@ def conflicts(
                     r["conflict_id"],
                     r["link_id"],
                     r["field"],
-                    r["perfectquote"],
-                    r["benefitpoint"],
-                    r["baseline"],
+                    show_value(r["perfectquote"]),
+                    show_value(r["benefitpoint"]),
+                    show_value(r["baseline"]),
                 )
                 for r in rows
             ],

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
 
 from reconciliation.storage import repository as repo
 from worker.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, fail, one_line
-from worker.cli.output import command_context, emit
+from worker.cli.output import command_context, emit, progress, step_progress
+from worker.cli.run_view import as_listed, render_run
 from worker.runtime.actors import current_actors
 from worker.runtime.context import SyncContext
 from worker.runtime.group_run import GroupBusy, run_group
@@ -22,39 +24,21 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON documen
 WAIT_S = 600.0
 
 
-def _render_run(run: dict[str, Any]) -> None:
-    label = "Dry run (nothing written)" if run.get("dry_run") else f"Run {run.get('run_id')}"
-    counts = ", ".join(f"{name} {value}" for name, value in run.get("counts", {}).items())
-    typer.echo(f"{label} of {run.get('group_id')}: {run.get('outcome')} — {counts}")
-    if run.get("error"):
-        typer.echo(f"  error: {run['error']}")
-    for write in run.get("writes", []):
-        typer.echo(
-            f"  {write['kind']} {write['side']} plan {write['plan_id'] or '(new)'} [link {write['link_id']}]"
-        )
-        for change in write["changes"]:
-            typer.echo(f"    {change['field']}: {change['before']!r} -> {change['after']!r}")
-    for link_id, message in run.get("link_errors", {}).items():
-        typer.echo(f"  error on link {link_id}: {message}")
-    for link_id, message in run.get("not_taken", {}).items():
-        typer.echo(f"  not applied on link {link_id}: {message}")
-    if run.get("unreviewed"):
-        typer.echo(f"  {run['unreviewed']} plan(s) unreviewed: choose for them with 'plansync link'")
-
-
-def _run_here(context: SyncContext, group_id: str, *, dry_run: bool) -> RunReport:
+def _run_here(context: SyncContext, group_id: str, *, dry_run: bool, bar: bool) -> RunReport:
     """In this process; with a broker configured, under the group's lease like any worker's run."""
 
     def run(fence: FenceSource | None = None) -> RunReport:
         # With no broker the run's fence token comes from the database; under the lease, from the lease.
-        return sync_group(
-            sessions=context.sessions,
-            systems=plan_systems(context),
-            group_id=group_id,
-            trigger="dry_run" if dry_run else "manual",
-            dry_run=dry_run,
-            fence=fence,
-        )
+        with step_progress(label=f"Syncing {group_id}") as on_link:
+            return sync_group(
+                sessions=context.sessions,
+                systems=plan_systems(context),
+                group_id=group_id,
+                trigger="dry_run" if dry_run else "manual",
+                dry_run=dry_run,
+                fence=fence,
+                on_link=on_link if bar else None,
+            )
 
     if dry_run or context.settings.redis_url is None:
         return run()
@@ -81,6 +65,9 @@ def sync(
         bool, typer.Option("--here", help="Run in this process even when a broker is set.")
     ] = False,
     wait: Annotated[bool, typer.Option("--wait", help="With a broker: wait for the outcome.")] = False,
+    wait_s: Annotated[float | None, typer.Option(
+        "--wait-s", min=0.1, help=f"With a broker: wait this long for a worker's outcome (implies --wait; "
+                                  f"default {WAIT_S:g} s).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Reconcile a group now: read both sides, reconcile every link, write, record."""
@@ -93,22 +80,29 @@ def sync(
                 [group_id] if group_id else [g.group_id for g in repo.list_groups(session)]
             )
         in_process = dry_run or here or context.settings.redis_url is None
+        limit_s = (wait_s or WAIT_S) if wait or wait_s is not None else None
         results: list[dict[str, Any]] = []
-        for each in groups:
-            try:
-                if in_process:
-                    results.append(_run_here(context, each, dry_run=dry_run).as_dict())
-                else:
-                    outcome = enqueue_sync(each, trigger="manual", wait_s=WAIT_S if wait else None)
-                    results.append(outcome or {"group_id": each, "status": "enqueued"})
-            except KeyboardInterrupt:
-                fail(interrupted_line(context, each, in_process=in_process, dry_run=dry_run),
-                     EXIT_INTERRUPTED)
+        with progress(groups, label="Syncing" if in_process or limit_s else "Enqueuing") as each_group:
+            for each in each_group:
+                try:
+                    if in_process:
+                        report = _run_here(context, each, dry_run=dry_run, bar=len(groups) == 1)
+                        results.append(as_listed(report.as_dict()))
+                    else:
+                        results.append(_enqueue(each, limit_s=limit_s))
+                except KeyboardInterrupt:
+                    fail(interrupted_line(context, each, in_process=in_process, dry_run=dry_run),
+                         EXIT_INTERRUPTED)
 
     def render() -> None:
         for result in results:
             if "counts" in _run_of(result):
-                _render_run(_run_of(result))
+                render_run(_run_of(result))
+            elif result.get("status") == "timed_out":
+                typer.echo(f"{result['group_id']}: queued, no outcome yet")
+            elif result.get("status") == "enqueued":
+                typer.echo(f"{result['group_id']}: enqueued for the workers; plansync status shows its "
+                           "outcome (--wait waits for it)")
             else:
                 detail = result.get("error") or ""
                 typer.echo(f"{result['group_id']}: {result.get('status')} {detail}".rstrip())
@@ -116,7 +110,9 @@ def sync(
     emit(results if all_groups else results[0], as_json=as_json, render=render)
     for result in results:
         run = _run_of(result)
-        if run.get("outcome") not in {None, "succeeded", "partial"} or result.get("status") == "failed":
+        if result.get("status") == "timed_out":
+            typer.echo(one_line(f"plansync: {result['error']}"), err=True)
+        elif run.get("outcome") not in {None, "succeeded", "partial"} or result.get("status") == "failed":
             problem = run.get("error") or result.get("error") or "see plansync status"
             outcome = run.get("outcome") or "failed"
             typer.echo(one_line(f"plansync: run of {result.get('group_id')} {outcome}: {problem}"), err=True)
@@ -125,11 +121,27 @@ def sync(
         raise typer.Exit(code)
 
 
+def _enqueue(group_id: str, *, limit_s: float | None) -> dict[str, Any]:
+    """Queued for the workers; with a limit, the outcome of the run that covers it, or why there is none."""
+    if limit_s is not None and sys.stderr.isatty():
+        typer.echo(f"Waiting up to {limit_s:g} s for a worker to run {group_id} (Ctrl-C stops waiting)...",
+                   err=True)
+    outcome = enqueue_sync(group_id, trigger="manual", wait_s=limit_s)
+    if outcome is not None:
+        return outcome
+    if limit_s is None:
+        return {"group_id": group_id, "status": "enqueued"}
+    return {"group_id": group_id, "status": "timed_out",
+            "error": f"no worker ran the sync of {group_id} within {limit_s:g} s: is `plansync worker` "
+                     "running on this REDIS_URL? The sync stays queued and runs when a worker takes it"}
+
+
 def sync_exit_code(results: list[dict[str, Any]]) -> int:
     """0 when every run succeeded (or was only enqueued), 3 when some links are in error or a system did not
     take a field written to it, else 1."""
     outcomes = {_run_of(r).get("outcome") for r in results}
-    if any(r.get("status") == "failed" for r in results) or outcomes - {None, "succeeded", "partial"}:
+    unfinished = any(r.get("status") in {"failed", "timed_out"} for r in results)
+    if unfinished or outcomes - {None, "succeeded", "partial"}:
         return EXIT_FAILED
     not_taken = any(_run_of(r).get("not_taken") for r in results)
     return EXIT_PARTIAL if "partial" in outcomes or not_taken else EXIT_OK

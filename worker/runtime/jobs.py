@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from config.logging import get_logger
 from config.metrics import FEED_LAG
 from connectors.ports import PlanSystem
-from reconciliation.link_entry import PlanRef
 from reconciliation.side import Side
 from reconciliation.states import RunOutcome
 from reconciliation.storage import repository as repo
@@ -90,8 +90,11 @@ def _with_overlap(watermark: str | None) -> str | None:
 
 
 def feed_cycle() -> CyclePlan:
-    """Read both change feeds once; the plans they named become pending work in the same transaction as
-    the new watermarks; the groups to nudge.
+    """Read both change feeds once; the plans whose change is news become pending work in the same
+    transaction as the new watermarks; the groups to nudge.
+
+    The BenefitPoint feed is read with an overlap, so most of what it names was named before: an entity
+    at a version already named or already held (plansync's own write) costs nothing more.
 
     BenefitPoint entities whose answer was unreadable are kept and asked about again next cycle; the
     rest of the cycle goes on and the watermarks move.
@@ -100,20 +103,14 @@ def feed_cycle() -> CyclePlan:
     with context.sessions() as session:
         marks = {side: repo.get_watermark(session, side.value) for side in Side}
         retry = repo.unreadable_changes(session, Side.BENEFITPOINT)
+    owners = partial(pending_work.entity_owners, context.sessions, Side.BENEFITPOINT)
     pages = {
         Side.PERFECTQUOTE: context.perfectquote.changes_since(marks[Side.PERFECTQUOTE]),
         Side.BENEFITPOINT: context.benefitpoint.changes_since(_with_overlap(marks[Side.BENEFITPOINT]),
-                                                               retry=retry),
+                                                               retry=retry, owners=owners),
     }
-    named: dict[str, list[PlanRef]] = {}
-    with context.sessions() as session:
-        for side, page in pages.items():
-            plan_ids = [plan_id for _, plan_id in [*page.changed, *page.deleted]]
-            for plan_id, group_id in repo.groups_by_plan(session, side=side, plan_ids=plan_ids).items():
-                named.setdefault(group_id, []).append((side, plan_id))
-    unreadable = pending_work.record_cycle(
-        context.sessions, named=named, watermarks={side: page.watermark for side, page in pages.items()},
-        unreadable={Side.BENEFITPOINT: pages[Side.BENEFITPOINT].unreadable})
+    named, unreadable = pending_work.record_cycle(
+        context.sessions, pages=pages, unreadable={Side.BENEFITPOINT: pages[Side.BENEFITPOINT].unreadable})
     record_feed_lag({side: page.watermark for side, page in pages.items()}, now=datetime.now(UTC))
     for change in unreadable:
         log.warning("sync.feeds.unreadable", side=change.side.value, entity_type=change.entity_type,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 
@@ -10,7 +10,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.logging import get_logger
-from connectors.errors import BadResponse, ConnectorError
+from connectors.errors import ConnectorError
 from connectors.ports import PlanSystem, RemotePlan
 from reconciliation.decisions import Choice
 from reconciliation.link_entry import PlanRef
@@ -20,7 +20,7 @@ from reconciliation.records import Group, Link, Run
 from reconciliation.side import Side
 from reconciliation.states import LinkState, RunOutcome
 from reconciliation.storage import repository as repo
-from worker.service import pending_work, run_ending
+from worker.service import known_plans, pending_work, run_ending
 from worker.service.link_baselines import LinkProblem
 from worker.service.link_job import LinkJob
 from worker.service.link_sync import sync_link
@@ -44,11 +44,13 @@ def sync_group(
     dry_run: bool = False,
     plan_refs: Collection[PlanRef] | None = None,
     fence: FenceSource | None = None,
+    on_link: Callable[[int, int], None] | None = None,
 ) -> RunReport:
     """Reconcile every copy and merge link of the group; one bad plan never stops the rest.
 
-    With `plan_refs` (the plans a change feed named), only the links to those plans are read and
-    reconciled, so a feed cycle costs what changed, not what exists.
+    With `plan_refs` (the plans a change feed named), only the links to those plans are reconciled,
+    and of their plans only what the feeds say changed is read (`known_plans`), so a feed cycle costs
+    what changed, not what exists.
     A dry run reads, reconciles and reports the writes it would make, and writes nothing anywhere.
     One session serves the run; the run row, each link's recovery points and the run's end are
     commits of their own (`link_sync`), so a crash leaves every link as before or as after.
@@ -69,7 +71,7 @@ def sync_group(
         if dry_run:
             with structlog.contextvars.bound_contextvars(run_id=None, group_id=group_id, trigger=trigger):
                 log.info("sync.started", dry_run=True)
-                _run(session, group, systems, None, report, plan_refs=plan_refs, fence=None)
+                _run(session, group, systems, None, report, plan_refs=plan_refs, fence=None, on_link=on_link)
                 report.finished_at = datetime.now(UTC)
                 log.info("sync.finished", outcome=report.outcome.value, **asdict(report.counts))
             return report
@@ -86,7 +88,8 @@ def sync_group(
             session.commit()  # a run in `running` is seen even if this process dies
             log.info("sync.started", dry_run=False, fence=run_fence.token)
             try:
-                _run(session, group, systems, run, report, plan_refs=plan_refs, fence=run_fence)
+                _run(session, group, systems, run, report, plan_refs=plan_refs, fence=run_fence,
+                     on_link=on_link)
                 report.finished_at = datetime.now(UTC)
                 # Checked first, so a newer run's registration waits for this commit, never the reverse.
                 run_fence.check(session, lock=True)
@@ -112,6 +115,7 @@ def _run(
     *,
     plan_refs: Collection[PlanRef] | None,
     fence: RunFence | None,
+    on_link: Callable[[int, int], None] | None = None,
 ) -> None:
     stored_links = repo.links_for_group(session, group.group_id)
     group_links = [
@@ -121,11 +125,14 @@ def _run(
     ]
     wanted = None if plan_refs is None else set(plan_refs)
     links = [link for link in group_links if wanted is None or _names(link, wanted)]
+    snapshots = known_plans.load_snapshots(session, links)
     try:
         if wanted is None:
             read = {side: {p.id: p for p in systems[side].list_plans(group.id_in(side))} for side in Side}
+            observed = known_plans.read_everything(snapshots)
         else:
-            read = _read_links(systems, links)
+            reading = known_plans.read_links(systems, links, snapshots, named=wanted)
+            read, observed = reading.plans, reading.observed
     except ConnectorError as error:
         report.outcome, report.error = RunOutcome.FAILED, str(error)
         log.error("sync.failed", error=str(error))
@@ -144,39 +151,20 @@ def _run(
         report=report,
         policy=group.conflict_policy,
         fence=fence,
+        observed=observed,
     )
-    for link in links:
+    for done, link in enumerate(links, start=1):
         try:
             sync_link(job, link)
         except (ConnectorError, LinkProblem, PlanValueError, repo.StorageError) as error:
             _record_link_error(job, link, error)
+        if on_link is not None:  # links done, of all: a caller's progress bar
+            on_link(done, len(links))
     report.outcome = RunOutcome.PARTIAL if report.counts.errors else RunOutcome.SUCCEEDED
 
 
 def _names(link: Link, wanted: set[PlanRef]) -> bool:
     return any((side, link.plan_ids[side]) in wanted for side in Side)
-
-
-def _read_links(
-    systems: Mapping[Side, PlanSystem], links: list[Link]
-) -> dict[Side, dict[str, RemotePlan]]:
-    """The linked plans by id; a plan gone (404) is simply not there, as in a listing.
-
-    An unreadable answer stays with its plan, as a listing keeps it, so only that link fails.
-    """
-    read: dict[Side, dict[str, RemotePlan]] = {side: {} for side in Side}
-    for link in links:
-        for side in Side:
-            plan_id = link.plan_ids[side]
-            if plan_id is None:
-                continue
-            try:
-                remote = systems[side].get_plan(plan_id)
-            except BadResponse as error:
-                remote = RemotePlan(side=side, id=plan_id, version="", plan=None, problem=str(error))
-            if remote is not None:
-                read[side][remote.id] = remote
-    return read
 
 
 def _outage(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +12,7 @@ from connectors.ports import PlanSystem, RemotePlan, guarded_calls
 from reconciliation.decisions import ConflictPolicy
 from reconciliation.records import Group, Run
 from reconciliation.side import Side
+from worker.service.known_plans import Observed
 from worker.service.run_fence import RunFence
 from worker.service.run_report import RunReport
 
@@ -28,6 +29,8 @@ class LinkJob:
     report: RunReport
     policy: ConflictPolicy
     fence: RunFence | None = None
+    # The feed versions of the entities the run read again, as they stood before it read them.
+    observed: Observed = field(default_factory=dict)
 
     @property
     def dry_run(self) -> bool:

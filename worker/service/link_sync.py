@@ -23,6 +23,7 @@ from reconciliation.records import Link
 from reconciliation.side import Side
 from reconciliation.states import LinkState
 from reconciliation.storage import repository as repo
+from worker.service import known_plans
 from worker.service.link_baselines import LinkProblem, advance_baselines, confirmed_plan
 from worker.service.link_job import LinkJob
 from worker.service.run_fence import Superseded
@@ -157,13 +158,21 @@ def _apply(job: LinkJob, current: _InFlight, outcome: Reconciliation) -> None:
         # Every write is confirmed: the baselines advance, with the settled conflicts, in one commit.
         current.link = advance_baselines(job.session, current.link, outcome, confirmed, notes=notes,
                                          report=job.report)
+        _remember(job, current)
         job.commit()
 
 
 def _settle_state(job: LinkJob, current: _InFlight, state: LinkState, reason: str | None) -> None:
     if not job.dry_run:
         current.link = repo.set_link_state(job.session, current.link, state, error=reason)
+        _remember(job, current)
         job.commit()
+
+
+def _remember(job: LinkJob, current: _InFlight) -> None:
+    """What each side holds, as the link's commit leaves it: the next run reads only what changed since."""
+    for side, remote in current.remotes.items():
+        known_plans.remember(job.session, remote, owner_id=job.group.id_in(side), observed=job.observed)
 
 
 def _write(job: LinkJob, current: _InFlight, write: Write, remote: RemotePlan | None) -> RemotePlan:
@@ -190,8 +199,10 @@ def _write(job: LinkJob, current: _InFlight, write: Write, remote: RemotePlan | 
             fields=[change.path for change in write.changes],
         )
     WRITES.labels(system=write.side.value, kind=write.kind.value).inc()
-    # The change log of a confirmed write is kept even if a later write of this link fails.
+    # The change log of a confirmed write is kept even if a later write of this link fails, and so is
+    # the version the system answered: the feed's report of it is our own write, not news.
     repo.log_write(session, job.run.id, link_id, write)
+    known_plans.remember(session, written, owner_id=job.group.id_in(write.side), observed=job.observed)
     try:
         job.commit()
     except Superseded:

@@ -9,6 +9,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.column_types import utcnow
+from connectors.ports import ChangeFeedPage
+from reconciliation.known_plans import EntityKey
 from reconciliation.link_entry import PlanRef
 from reconciliation.pending import CLAIM_GRACE, PENDING_GRACE, UnreadableChange
 from reconciliation.side import Side
@@ -17,23 +19,42 @@ from reconciliation.storage import repository as repo
 from worker.service.run_report import RunReport
 
 
-def record_cycle(sessions: sessionmaker[Session], *, named: Mapping[str, Collection[PlanRef]],
-                 watermarks: Mapping[Side, str], unreadable: Mapping[Side, Sequence[UnreadableChange]],
-                 now: datetime | None = None) -> list[UnreadableChange]:
-    """One transaction: the plans the feeds named (per group) become pending, the feed entities still
-    unreadable are kept for the next cycle (the others forgotten), and the watermarks move.
+def record_cycle(sessions: sessionmaker[Session], *, pages: Mapping[Side, ChangeFeedPage],
+                 unreadable: Mapping[Side, Sequence[UnreadableChange]],
+                 now: datetime | None = None) -> tuple[dict[str, list[PlanRef]], list[UnreadableChange]]:
+    """One transaction: the versions the feeds named are noted, the linked plans whose change is news
+    become pending (per group), the feed entities still unreadable are kept for the next cycle (the
+    others forgotten), and the watermarks move.
 
-    `unreadable` holds only the sides whose feed was asked again about every stored entity. Returns the
-    entities kept, with their attempts.
+    A change is no news when its version was named before (the feed's overlap) or is the one plansync
+    holds (its own write, a plan already read): it costs nothing more. `unreadable` holds only the sides
+    whose feed was asked again about every stored entity. Returns the plans now pending per group, and
+    the entities kept with their attempts.
     """
     now = now or utcnow()
+    named: dict[str, list[PlanRef]] = {}
     with sessions.begin() as session:
+        for side, page in pages.items():
+            news = repo.note_named(session, side, page.entities)
+            covered = {entity.plan_id for entity in page.entities}
+            # A plan the page names without an entity of it (no versions given) is always news.
+            plan_ids = [*(entity.plan_id for entity in news if entity.plan_id),
+                        *(plan_id for _, plan_id in [*page.changed, *page.deleted] if plan_id not in covered)]
+            for plan_id, group_id in repo.groups_by_plan(session, side=side, plan_ids=plan_ids).items():
+                named.setdefault(group_id, []).append((side, plan_id))
         repo.add_pending(session, named, due_at=now + PENDING_GRACE)
         kept = [change for side, still in unreadable.items()
                 for change in repo.replace_unreadable(session, side, still, now=now)]
-        for side, watermark in watermarks.items():
-            repo.set_watermark(session, side.value, watermark)
-    return kept
+        for side, page in pages.items():
+            repo.set_watermark(session, side.value, page.watermark)
+    return named, kept
+
+
+def entity_owners(sessions: sessionmaker[Session], side: Side,
+                  keys: Sequence[EntityKey]) -> dict[EntityKey, tuple[str | None, str | None]]:
+    """The plan (and its group or account) of feed entities already known, so the feed need not ask."""
+    with sessions() as session:
+        return repo.entity_owners(session, side, keys)
 
 
 def unreadable_changes(sessions: sessionmaker[Session], side: Side) -> list[UnreadableChange]:

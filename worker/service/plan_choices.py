@@ -12,6 +12,7 @@ from connectors.ports import PlanSystem, RemotePlan
 from reconciliation.decisions import Choice
 from reconciliation.link_entry import LinkEntry
 from reconciliation.link_map import LinkMapError, cross_coverage_problems, validate_link_map
+from reconciliation.link_warnings import emptying_warnings
 from reconciliation.records import Group, Link
 from reconciliation.side import Side
 from reconciliation.states import LinkState
@@ -83,32 +84,62 @@ def side_by_side(*, sessions: sessionmaker[Session], systems: Mapping[Side, Plan
     return rows
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Chosen:
+    """The links stored, and by link id one line for each field a merge's first sync will empty."""
+
+    links: list[Link]
+    warnings: dict[str, list[str]]
+
+    @property
+    def warning_lines(self) -> list[str]:
+        return [line for link in self.links for line in self.warnings.get(link.id, [])]
+
+
 def choose(*, sessions: sessionmaker[Session], systems: Mapping[Side, PlanSystem], group_id: str,
            entries: Iterable[LinkEntry], allow_cross_coverage: bool = False) -> list[Link]:
+    """The links of `choose_with_warnings`, for callers that show no warnings."""
+    return choose_with_warnings(sessions=sessions, systems=systems, group_id=group_id, entries=entries,
+                                allow_cross_coverage=allow_cross_coverage).links
+
+
+def choose_with_warnings(*, sessions: sessionmaker[Session], systems: Mapping[Side, PlanSystem],
+                         group_id: str, entries: Iterable[LinkEntry],
+                         allow_cross_coverage: bool = False) -> Chosen:
     """Validate the entries against both systems' plans and the stored links, then store all or none.
 
-    A merge of plans of different coverage is refused unless `allow_cross_coverage`.
+    A merge of plans of different coverage is refused unless `allow_cross_coverage`. A new merge whose
+    source of truth has no rates or no benefits while the other plan has some is stored with a warning
+    saying what its first sync will do to them.
     """
     entries = list(entries)
     with sessions() as session:
         group = connected_group(session, group_id)
     plans = read_plans(systems, group)
+    contents = {(side, remote.id): remote.plan for side, listed in plans.items() for remote in listed}
     if not allow_cross_coverage:
-        contents = {(side, remote.id): remote.plan for side, listed in plans.items() for remote in listed}
         problems = cross_coverage_problems(entries, contents)
         if problems:
             raise LinkMapError(problems)
     with sessions.begin() as session:
+        existing = [link.entry for link in active_links(session, group_id)]
         validate_link_map(
             entries,
             perfectquote_plan_ids={p.id for p in plans[Side.PERFECTQUOTE]},
             benefitpoint_plan_ids={p.id for p in plans[Side.BENEFITPOINT]},
-            existing=[link.entry for link in active_links(session, group_id)],
+            existing=existing,
         )
         links = repo.add_links(session, group_id, entries)
     for link in links:
         log.info("link.chosen", group_id=group_id, link_id=link.id, choice=link.choice.value)
-    return links
+    # A merge stored before has had its first sync: only new ones are warned about.
+    new_links = {entry: link for entry, link in zip(entries, links, strict=True) if entry not in existing}
+    warnings: dict[str, list[str]] = {}
+    for entry, warning in emptying_warnings(new_links, contents):
+        link = new_links[entry]
+        log.warning("link.merge_empties", group_id=group_id, link_id=link.id, warning=warning)
+        warnings.setdefault(link.id, []).append(f"link {link.id} ({entry.describe()}): {warning}")
+    return Chosen(links=links, warnings=warnings)
 
 
 def unlink(*, sessions: sessionmaker[Session], group_id: str, link_id: str) -> Link:

@@ -54,7 +54,7 @@ def to_native_plan(plan: Plan) -> tuple[dict[str, Any], dict[str, Any], dict[str
                                  catalogue=CATALOGUE, crosswalk=CROSSWALK)
     product_type = CATALOGUE.by_id(int(product["productTypeID"]))
     assert product_type is not None
-    summary = summary_for(plan, product_type, product_id=1, existing=None)
+    summary = summary_for(plan, product_type, product_id=1, existing=None, catalogue=CATALOGUE)
     rate = rate_to_native(plan.rates, product_id=1, existing=None) if plan.rates else None
     return through_xml(product), through_xml(summary), through_xml(rate) if rate else None
 
@@ -73,7 +73,9 @@ date_times = st.builds(lambda d, h, m, off: f"{d.isoformat()}T{h:02d}:{m:02d}:00
                        st.integers(0, 59), offsets)
 doubles = st.floats(min_value=0, max_value=100000, allow_nan=False).map(repr)
 numeric_texts = st.one_of(doubles, st.decimals(0, 99999, places=2).map(lambda d: f"${d:,}"),
-                          st.sampled_from(["", "20%", "Included", "1e3"]))
+                          st.sampled_from(["", "20%", "1e3"]))
+percent_texts = st.one_of(st.floats(min_value=0, max_value=100).map(repr),
+                          st.sampled_from(["", "20%", "100"]))
 
 
 benefit_texts = printable.filter(is_benefit_text)
@@ -93,7 +95,8 @@ def native_plans(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], dict[
     attributes = draw(st.lists(st.sampled_from(product_type.attributes), unique=True))
     summary = {"productID": "1", "attributeValues": [
         {"attributeID": str(a.attribute_id), "attributeValueDetails": [
-            {"value": draw(numeric_texts if a.uom in NUMERIC_UOMS else benefit_texts), "UOM": a.uom,
+            {"value": draw(percent_texts if a.uom == "Percent" else numeric_texts if a.uom in NUMERIC_UOMS
+                           else benefit_texts), "UOM": a.uom,
              "benefitColumnID": "1"}]}
         for a in attributes]}
     return product, summary, draw(st.one_of(st.none(), composite_rates(), age_banded_rates()))
@@ -252,7 +255,7 @@ def test_empty_values_are_no_benefit_and_unmapped_attributes_are_kept_on_write()
     assert from_native(product, existing, None).benefits == {}
     product_type = CATALOGUE.by_id(1)
     assert product_type is not None
-    written = summary_for(sample_plan(), product_type, product_id=1, existing=existing)
+    written = summary_for(sample_plan(), product_type, product_id=1, existing=existing, catalogue=CATALOGUE)
     ids = [v["attributeID"] for v in written["attributeValues"]]
     assert "777" in ids and ids.count("1001") == 1
 

@@ -79,14 +79,21 @@ def test_create_refused_by_validation_keeps_the_details(connector: PerfectQuoteC
 def test_update_replaces_content_and_keeps_refs_and_unknown_keys(connector: PerfectQuoteConnector) -> None:
     dental = next(r for r in connector.list_plans("grp_001") if r.plan and r.plan.coverage == "dental")
     connector.set_external_refs(dental.id, {"benefitpoint": "90211"})
-    current = connector.get_plan(dental.id)
-    assert current is not None and current.plan is not None
-    benefits = {k: v for k, v in current.plan.benefits.items() if k != "annual_max"}
+    read = connector.get_plan(dental.id)
+    assert read is not None and read.plan is not None
+    current = connector.update_plan(
+        read, read.plan.with_changes(benefits={**read.plan.benefits, "waiting_period": "6 months"}),
+        link_id="lnk_d")
+    assert current.plan is not None
+    benefits = {k: v for k, v in current.plan.benefits.items() if k not in {"annual_max", "waiting_period"}}
     wanted = current.plan.with_changes(group_number="D-NEW", benefits=benefits)
     updated = connector.update_plan(current, wanted, link_id="lnk_d")
     assert int(updated.version) == int(current.version) + 1
     assert updated.plan is not None and updated.plan.group_number == "D-NEW"
-    assert updated.plan.benefits["annual_max"] == current.plan.benefits["annual_max"]
+    # BenefitPoint has no attribute for a waiting period: a plan from there cannot say it, so it stays.
+    assert updated.plan.benefits["waiting_period"] == "6 months"
+    # A dental maximum BenefitPoint does hold: the plan's to set or clear.
+    assert "annual_max" not in updated.plan.benefits
     assert updated.native["external_refs"] == {"benefitpoint": "90211", "plansync": "lnk_d"}
 
 

@@ -139,3 +139,16 @@ def test_native_canonical_native_canonical_is_a_fixed_point(record: dict[str, An
     again = plan_from_native(plan_to_native(canonical))
     assert again == canonical
     assert plan_from_native(plan_to_native(again)) == again
+
+
+def test_a_write_that_changes_coverage_keeps_no_benefit_of_the_old_coverage() -> None:
+    life = {**RECORD, "coverage": "life", "plan_type": None,
+            "benefits": {"benefit_amount": "50000", "ad_d": "matches life benefit",
+                         "waiting_period": "90 days"}}
+    dental = plan_from_native({**RECORD, "coverage": "dental", "plan_type": None,
+                               "benefits": {"annual_max": "1500"}})
+    assert plan_to_native(dental, current=life)["benefits"] == {"annual_max": "1500.00"}
+    # The same coverage: a key BenefitPoint has no attribute for stays, one it holds is the plan's to clear.
+    same = plan_to_native(dental, current={**life, "coverage": "dental",
+                                           "benefits": {"orthodontia": "50%", "waiting_period": "6 months"}})
+    assert same["benefits"] == {"annual_max": "1500.00", "waiting_period": "6 months"}

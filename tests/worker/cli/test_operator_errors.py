@@ -8,11 +8,9 @@ log lines) that names the problem; no secret of its settings may appear anywhere
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,16 +23,12 @@ from sqlalchemy import create_engine, text
 
 from connectors.sandbox.launcher import Sandboxes, start_sandboxes
 from tests.conftest import POSTGRES_ADMIN_URL, REDIS_URL
+from tests.worker.cli.commands import PLANSYNC, Answer, base_env, plansync, plansync_all
 from worker.cli.errors import unexpected
 from worker.cli.link_entries import MAP_FILE_MAX_BYTES
 from worker.cli.sync import sync_exit_code
 
-PLANSYNC = str(Path(sys.executable).with_name("plansync"))
-ROOT = Path(__file__).resolve().parents[3]
 UNREACHABLE_DB = "postgresql://nobody:hunter2@127.0.0.1:1/none"
-FAST = {"RETRY_MAX_ATTEMPTS": "2", "RETRY_MAX_TOTAL_S": "2", "RETRY_AFTER_CAP_S": "0.1",
-        "HTTP_TIMEOUT_S": "5"}
-TIMEOUT_S = 90
 
 
 @dataclass(frozen=True)
@@ -124,34 +118,6 @@ CASES = [
 ]
 
 
-@dataclass(frozen=True)
-class Answer:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def lines(self) -> list[str]:
-        """stderr without the JSON log lines."""
-        return [line for line in self.stderr.splitlines() if line.strip() and not line.startswith("{")]
-
-
-def plansync(args: tuple[str, ...], env: dict[str, str]) -> Answer:
-    try:
-        done = subprocess.run([PLANSYNC, *args], env=env, capture_output=True, text=True, timeout=TIMEOUT_S,
-                              check=False, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as expired:
-        return Answer(-1, str(expired.stdout or ""), f"still running after {TIMEOUT_S} s: {expired.stderr!r}")
-    return Answer(done.returncode, done.stdout, done.stderr)
-
-
-def base_env(sandboxes: Sandboxes) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items()
-           if name not in {"DATABASE_URL", "REDIS_URL", "LOG_LEVEL"} and not name.startswith("PERFECTQUOTE")
-           and not name.startswith("BENEFITPOINT") and not name.startswith("CARRIER_EXCHANGE")}
-    return {**env, **sandboxes.environment(), **FAST}
-
-
 @pytest.fixture(scope="module")
 def sandboxes() -> Iterator[Sandboxes]:
     with start_sandboxes(rate_limit=False) as running:
@@ -205,11 +171,8 @@ def answers(sandboxes: Sandboxes, unmigrated_url: str, connected_template: Path,
                **{name: value.format(**values) for name, value in case.env.items()}}
         return {"args": [arg.format(**values) for arg in case.args], "env": env}
 
-    # The real entry point, imported once and forked per case: the catalogue costs seconds, not minutes.
-    done = subprocess.run([sys.executable, "-m", "tests.worker.cli.fork_runner"], cwd=ROOT, check=True,
-                          input=json.dumps([invocation(index, case) for index, case in enumerate(CASES)]),
-                          capture_output=True, text=True, timeout=TIMEOUT_S * 3)
-    return {case.name: Answer(**answer) for case, answer in zip(CASES, json.loads(done.stdout), strict=True)}
+    answered = plansync_all([invocation(index, case) for index, case in enumerate(CASES)])
+    return {case.name: answer for case, answer in zip(CASES, answered, strict=True)}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
@@ -239,7 +202,7 @@ def test_ctrl_c_during_a_sync_marks_its_run_interrupted(sandboxes: Sandboxes, co
     env = {**base_env(sandboxes), "DATABASE_URL": f"sqlite:///{path}"}
     _latency(sandboxes, 300)  # reading the group's plans now takes seconds
     try:
-        syncing = subprocess.Popen([PLANSYNC, "sync", "grp_001"], env=env, stdout=subprocess.PIPE,
+        syncing = subprocess.Popen([PLANSYNC, "-v", "sync", "grp_001"], env=env, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
         assert syncing.stderr is not None
         seen: list[str] = []

@@ -10,6 +10,7 @@ from worker.service.group_sync import sync_group
 
 PQ, BP = Side.PERFECTQUOTE, Side.BENEFITPOINT
 LISTINGS = ("GET /groups/{group_id}/plans", "findProducts")
+PART_READS = ("findBenefitSummaries", "getBenefitSummary", "findRates", "getRate")
 
 
 def _listing_calls(world: World) -> int:
@@ -26,14 +27,17 @@ def test_only_the_named_links_are_read_and_their_edits_carried(world: World, syn
     world.edit_pq(ppo.plan_ids[PQ], name="Gold PPO 4000")
     world.edit_bp(vision.plan_ids[BP], name="Vision Plus 2028")
     listings, products_read = _listing_calls(world), world.bp.calls["getProduct"]
+    parts_read = {op: world.bp.calls[op] for op in PART_READS}
 
     report = _sync_changed(world, (PQ, ppo.plan_ids[PQ] or ""))
 
     assert report.outcome is RunOutcome.SUCCEEDED
     assert [w.link_id for w in report.writes] == [ppo.id]
     assert _listing_calls(world) == listings  # no group listing on either side
-    # The PPO's product is read, re-read before the write and read back; the vision product never.
-    assert world.bp.calls["getProduct"] - products_read == 3
+    # The PPO's product is compared before the write and read back; nothing else of it is read (its
+    # snapshot stands for it); the vision product never.
+    assert world.bp.calls["getProduct"] - products_read == 2
+    assert {op: world.bp.calls[op] for op in PART_READS} == parts_read
     assert world.plan(BP, ppo.plan_ids[BP] or "").plan.name == "Gold PPO 4000"
     untouched = world.plan(PQ, vision.plan_ids[PQ] or "").plan
     assert untouched is not None and untouched.name != "Vision Plus 2028"
