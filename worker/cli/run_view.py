@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import typer
 
 from worker.cli.output import show_value
-
-
-def as_listed(run: dict[str, Any]) -> dict[str, Any]:
-    """A dry run's counts of creates and updates are the writes it lists (the service counts only what a
-    system confirmed, which a dry run never asks for)."""
-    if not run.get("dry_run"):
-        return run
-    kinds = Counter(write["kind"] for write in run.get("writes", []))
-    counts = {**run.get("counts", {}), "created": kinds["create"], "updated": kinds["update"]}
-    return {**run, "counts": counts}
 
 
 def render_run(run: dict[str, Any]) -> None:

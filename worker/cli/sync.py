@@ -10,7 +10,7 @@ import typer
 from reconciliation.storage import repository as repo
 from worker.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, fail, one_line
 from worker.cli.output import command_context, emit, progress, step_progress
-from worker.cli.run_view import as_listed, render_run
+from worker.cli.run_view import render_run
 from worker.runtime.actors import current_actors
 from worker.runtime.context import SyncContext
 from worker.runtime.group_run import GroupBusy, run_group
@@ -87,7 +87,7 @@ def sync(
                 try:
                     if in_process:
                         report = _run_here(context, each, dry_run=dry_run, bar=len(groups) == 1)
-                        results.append(as_listed(report.as_dict()))
+                        results.append(report.as_dict())
                     else:
                         results.append(_enqueue(each, limit_s=limit_s))
                 except KeyboardInterrupt:

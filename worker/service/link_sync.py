@@ -150,6 +150,11 @@ def _apply(job: LinkJob, current: _InFlight, outcome: Reconciliation) -> None:
         plan_id = remote.id if remote else None
         job.report.writes.append(PlannedWrite.from_write(write, link_id=link_id, plan_id=plan_id))
         if job.dry_run:
+            # A preview counts what it would write, so its headline matches the writes it lists.
+            if write.kind is WriteKind.CREATE:
+                job.report.counts.created += 1
+            else:
+                job.report.counts.updated += 1
             continue
         written = _write(job, current, write, remote)
         current.remotes[write.side] = written

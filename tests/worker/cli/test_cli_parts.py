@@ -12,7 +12,6 @@ from tests.worker.cli.commands import Terminal
 from worker.cli.app import command_of, log_level
 from worker.cli.merge_option import NEEDS_TWO, PAIR_SEPARATOR, join_merge_pairs, merge_pair
 from worker.cli.output import CELL_WIDTH, progress, show_value, step_progress, table
-from worker.cli.run_view import as_listed
 
 try:  # Typer carries its own copy of Click from 0.2x on.
     from typer._click.exceptions import BadOptionUsage
@@ -68,14 +67,6 @@ def test_a_table_cuts_long_names_and_keeps_ids_whole(capsys: pytest.CaptureFixtu
     assert len(lines) == 4 and all(len(line) <= len(link_id) + 2 + CELL_WIDTH for line in lines)
     assert lines[2].startswith(link_id) and lines[2].endswith("…") and name[: CELL_WIDTH - 1] in lines[2]
     assert name not in lines[2]
-
-
-def test_a_dry_runs_counts_are_the_writes_it_lists() -> None:
-    run = {"dry_run": True, "counts": {"read": 8, "created": 0, "updated": 0, "conflicts": 1},
-           "writes": [{"kind": "update"}, {"kind": "create"}, {"kind": "update"}]}
-    assert as_listed(run)["counts"] == {"read": 8, "created": 1, "updated": 2, "conflicts": 1}
-    real = {"dry_run": False, "counts": {"created": 1, "updated": 0}, "writes": [{"kind": "update"}]}
-    assert as_listed(real) is real
 
 
 @pytest.mark.parametrize(("configured", "serving", "verbose", "level"), [
