@@ -22,21 +22,24 @@ class Carrier:
 @dataclass(frozen=True, slots=True)
 class Crosswalk:
     carriers: tuple[Carrier, ...]
+    # Carriers the instance lists and its mapping leaves out (id, name), and how to map them.
+    unmapped: tuple[tuple[int, str], ...] = ()
+    remedy: str = "add it to config/carriers.toml"
 
     def by_code(self, code: str) -> Carrier:
         wanted = code.strip().upper()
         for carrier in self.carriers:
             if carrier.code == wanted:
                 return carrier
-        raise UnknownCarrier(f"carrier code {code!r} is not in the crosswalk (config/carriers.toml)")
+        raise UnknownCarrier(f"carrier code {code!r} is not in the crosswalk: {self.remedy}")
 
     def by_benefitpoint_id(self, carrier_id: int) -> Carrier:
         for carrier in self.carriers:
             if carrier.benefitpoint_id == carrier_id:
                 return carrier
-        raise UnknownCarrier(
-            f"BenefitPoint carrierID {carrier_id!r} is not in the crosswalk (config/carriers.toml)"
-        )
+        name = dict(self.unmapped).get(carrier_id)
+        named = f"BenefitPoint carrierID {carrier_id!r}" + (f" ({name})" if name else "")
+        raise UnknownCarrier(f"{named} is not in the crosswalk: {self.remedy}")
 
 
 def parse_crosswalk(text: str) -> Crosswalk:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from carriers.enrollment import EnrollmentChange
+from reconciliation.catalogue_mapping import LiveCatalogue
 from reconciliation.known_plans import EntityKey, FeedEntity
 from reconciliation.pending import UnreadableChange
 from reconciliation.plan import Plan
@@ -17,6 +18,7 @@ from reconciliation.side import Side
 
 __all__ = [
     "AccountDirectory",
+    "CatalogueSource",
     "ChangeFeedPage",
     "EntityKey",
     "FeedEntity",
@@ -128,6 +130,12 @@ class AccountDirectory(Protocol):
     def find_accounts(self) -> Sequence[ListedAccount]: ...
 
     def get_account(self, account_id: str) -> ListedAccount | None: ...
+
+
+class CatalogueSource(Protocol):
+    """A BenefitPoint instance's own catalogue: product types with their attributes, carriers."""
+
+    def discover_catalogue(self) -> LiveCatalogue: ...
 
 
 class PlanSystem(Protocol):

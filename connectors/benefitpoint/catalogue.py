@@ -36,9 +36,18 @@ class ProductType:
 @dataclass(frozen=True, slots=True)
 class Catalogue:
     product_types: tuple[ProductType, ...]
+    # Types the instance lists and its mapping leaves out (id, description), and how to map them.
+    unmapped: tuple[tuple[int, str], ...] = ()
+    remedy: str = "add it to config/benefitpoint_product_types.toml"
 
     def by_id(self, product_type_id: int) -> ProductType | None:
         return next((t for t in self.product_types if t.id == product_type_id), None)
+
+    def not_mapped(self, product_type_id: int) -> str:
+        """Why a product of this type cannot be read: its id, its description when known, the fix."""
+        description = dict(self.unmapped).get(product_type_id)
+        named = f"product type {product_type_id}" + (f" ({description})" if description else "")
+        return f"{named} is not mapped: {self.remedy}"
 
     def for_plan(self, coverage: Coverage, plan_type: str | None) -> ProductType | None:
         """The exact type; else the coverage's type without a plan type (its one generic type)."""

@@ -46,6 +46,9 @@ class BrokerConnectClient:
     def get_product_types(self) -> list[Native]:
         return self._items("getProductTypes", {}, "ProductType")
 
+    def get_benefit_summary_structure(self, plan_type_id: int) -> list[Native]:
+        return self._items("getBenefitSummaryStructure", {"planTypeID": plan_type_id}, "BenefitAttribute")
+
     def find_products(self, account_id: int) -> list[Native]:
         return self._items("findProducts", {"criteria": {"accountID": account_id}}, "ProductSummary")
 

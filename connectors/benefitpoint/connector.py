@@ -7,12 +7,13 @@ from typing import Any
 
 import httpx
 
-from config.crosswalk import load_crosswalk
+from config.crosswalk import Crosswalk, load_crosswalk
 from config.logging import get_logger
 from connectors.benefitpoint import accounts
-from connectors.benefitpoint.catalogue import load_catalogue
+from connectors.benefitpoint.catalogue import Catalogue, load_catalogue
 from connectors.benefitpoint.changes import ChangeFeedReader, Owners
 from connectors.benefitpoint.client import BrokerConnectClient
+from connectors.benefitpoint.discovery import discover
 from connectors.benefitpoint.mapping import link_id_of
 from connectors.benefitpoint.reader import PlanReader, entity_id
 from connectors.benefitpoint.session import SoapSession
@@ -23,6 +24,7 @@ from connectors.benefitpoint.writer import PartMoved, PlanWriter
 from connectors.errors import BadResponse, NotFound, StaleVersion, ValidationFailed
 from connectors.ports import ChangeFeedPage, EntityKey, RemotePlan
 from connectors.transport import DEFAULT_MAX_RESPONSE_BYTES, make_client
+from reconciliation.catalogue_mapping import LiveCatalogue
 from reconciliation.pending import UnreadableChange
 from reconciliation.plan import Plan
 from reconciliation.side import Side
@@ -45,12 +47,16 @@ class BenefitPointConnector:
     def __init__(self, *, base_url: str, username: str, password: str, link_field_id: int = 9001,
                  rates_writable: bool = True, timeout_s: float = 10.0,
                  retry: Mapping[str, Any] | None = None, http_client: httpx.Client | None = None,
-                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES, catalogue: Catalogue | None = None,
+                 crosswalk: Crosswalk | None = None) -> None:
+        """`catalogue` and `crosswalk`: the agency's applied mapping; None, the shipped tables (config/)."""
         self._http = http_client or make_client(base_url=base_url, timeout_s=timeout_s)
         session = SoapSession(self._http, username=username, password=password, retry=retry,
                               max_response_bytes=max_response_bytes)
         self._client = BrokerConnectClient(session)
-        self._reader = PlanReader(client=self._client, catalogue=load_catalogue(), crosswalk=load_crosswalk(),
+        self._reader = PlanReader(client=self._client,
+                                  catalogue=load_catalogue() if catalogue is None else catalogue,
+                                  crosswalk=load_crosswalk() if crosswalk is None else crosswalk,
                                   link_field_id=link_field_id)
         self._writer = PlanWriter(reader=self._reader, rates_writable=rates_writable, retry=dict(retry or {}))
         self._changes = ChangeFeedReader(self._client)
@@ -166,6 +172,10 @@ class BenefitPointConnector:
     def product_types(self) -> list[accounts.ProductTypeSummary]:
         return [self._mapped(accounts.product_type_summary, record, "getProductTypes")
                 for record in self._client.get_product_types()]
+
+    def discover_catalogue(self) -> LiveCatalogue:
+        """The instance's product types (with their attributes) and carriers, by its own ids."""
+        return discover(self._client)
 
     @staticmethod
     def _mapped(convert: Any, record: Any, operation: str) -> Any:

@@ -25,8 +25,7 @@ def product_type_of(product: Native, catalogue: Catalogue) -> ProductType:
     type_id = integer(product, "productTypeID", where="Product", required=True)
     product_type = catalogue.by_id(type_id or 0)
     if product_type is None:
-        raise MappingError("Product.productTypeID",
-                           f"{type_id} is not in config/benefitpoint_product_types.toml")
+        raise MappingError("Product.productTypeID", catalogue.not_mapped(type_id or 0))
     return product_type
 
 
@@ -67,7 +66,8 @@ def product_fields(plan: Plan, *, catalogue: Catalogue, crosswalk: Crosswalk) ->
     """
     product_type = catalogue.for_plan(plan.coverage, plan.plan_type)
     if product_type is None:
-        raise MappingError("coverage", f"no BenefitPoint product type for {plan.coverage}")
+        raise MappingError("coverage",
+                           f"no BenefitPoint product type for {plan.coverage}: {catalogue.remedy}")
     check_units(plan, product_type)
     try:
         carrier_id = crosswalk.by_code(plan.carrier).benefitpoint_id

@@ -68,8 +68,11 @@ class Sandboxes:
 def start_sandboxes(*, host: str = "127.0.0.1", perfectquote_port: int | None = None,
                     benefitpoint_port: int | None = None, exchange_port: int | None = None,
                     seed: int = 0, latency_ms: float = 0, fault_rate: float = 0, fault_seed: int = 0,
-                    rate_limit: bool = True) -> Sandboxes:
-    """Serve the three sandboxes in this process; ports left None are picked free."""
+                    rate_limit: bool = True, benefitpoint_instance: str = "default") -> Sandboxes:
+    """Serve the three sandboxes in this process; ports left None are picked free.
+
+    `benefitpoint_instance`: `second` serves a BenefitPoint with other ids and descriptions, as a second
+    agency's would be."""
     from connectors.sandbox.benefitpoint.app import create_app as benefitpoint_app
     from connectors.sandbox.exchange.app import create_app as exchange_app
     from connectors.sandbox.perfectquote.app import create_app as perfectquote_app
@@ -80,7 +83,7 @@ def start_sandboxes(*, host: str = "127.0.0.1", perfectquote_port: int | None = 
     apps = (
         perfectquote_app(seed=seed, faults=faults(), fault_seed=fault_seed,
                          rate_limit_per_s=20 if rate_limit else None),
-        benefitpoint_app(seed=seed, faults=faults(), fault_seed=fault_seed),
+        benefitpoint_app(seed=seed, faults=faults(), fault_seed=fault_seed, instance=benefitpoint_instance),
         exchange_app(seed=seed, faults=faults(), fault_seed=fault_seed),
     )
     servers: list[ServerThread] = []

@@ -196,3 +196,35 @@ class RemoteEntityRow(Base):
     owner_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     known_version: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     named_version: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+
+
+class AgencyRow(Base):
+    """One agency: a PerfectQuote tenant, a BenefitPoint instance and its carrier-exchange key.
+
+    The token, password and API key columns hold Fernet tokens, never the secret itself."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    perfectquote_url: Mapped[str | None] = mapped_column(Text)
+    perfectquote_token: Mapped[str | None] = mapped_column(Text)
+    benefitpoint_url: Mapped[str | None] = mapped_column(Text)
+    benefitpoint_username: Mapped[str | None] = mapped_column(Text)
+    benefitpoint_password: Mapped[str | None] = mapped_column(Text)
+    benefitpoint_link_field_id: Mapped[int | None] = mapped_column(Integer)
+    benefitpoint_rates_writable: Mapped[bool | None] = mapped_column(Boolean)
+    carrier_exchange_url: Mapped[str | None] = mapped_column(Text)
+    carrier_exchange_api_key: Mapped[str | None] = mapped_column(Text)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AgencyCatalogueRow(Base):
+    """The catalogue mapping applied to an agency's BenefitPoint, as canonical JSON."""
+
+    __tablename__ = "agency_catalogues"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True, autoincrement=False)
+    mapping: Mapped[str] = mapped_column(Text)
+    applied_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -9,7 +9,20 @@ import typer
 
 from config.logging import configure_logging
 from config.settings import SettingsError, load_settings
-from worker.cli import accounts, carriers, console, db, demo, plans, runs, sandbox, service, sync
+from worker.cli import (
+    accounts,
+    agencies,
+    carriers,
+    catalogue,
+    console,
+    db,
+    demo,
+    plans,
+    runs,
+    sandbox,
+    service,
+    sync,
+)
 from worker.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, one_line, unexpected, usage_line
 from worker.cli.merge_option import PairedMergeCommand
 
@@ -50,6 +63,8 @@ SUB_APPS = {
     "accounts": accounts.accounts_app,
     "groups": accounts.groups_app,
     "carriers": carriers.carriers_app,
+    "agencies": agencies.agencies_app,
+    "catalogue": catalogue.catalogue_app,
 }
 COMMAND_CLASSES = {"link": PairedMergeCommand}
 for name, command in COMMANDS.items():

@@ -24,6 +24,7 @@ from reconciliation.link_entry import LinkMapError
 from reconciliation.plan import PlanValueError
 from reconciliation.storage.errors import StorageError
 from worker.service.accounts import CannotConnect
+from worker.service.agencies import AgencyDisabled
 from worker.service.group_sync import GroupNotConnected
 
 try:  # Typer carries its own copy of Click from 0.2x on.
@@ -80,7 +81,7 @@ def cli_errors(prefix: str = "plansync") -> Iterator[None]:
         fail("interrupted (Ctrl-C)", EXIT_INTERRUPTED, prefix=prefix)
     except ConnectorError as error:
         fail(connector_line(error), EXIT_FAILED, prefix=prefix)
-    except DatabaseNotReady as error:
+    except (DatabaseNotReady, AgencyDisabled) as error:
         fail(str(error), EXIT_FAILED, prefix=prefix)
     except DBAPIError as error:
         fail(database_line(error), EXIT_FAILED, prefix=prefix)

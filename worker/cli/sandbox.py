@@ -7,6 +7,7 @@ import time
 
 import typer
 
+from connectors.sandbox.benefitpoint.instances import INSTANCES
 from connectors.sandbox.launcher import FAULT_SHARES, Sandboxes, start_sandboxes
 
 _FAULT_LABELS = {"error_rate": "5xx", "throttle_rate": "throttling (429, 503 for BenefitPoint)",
@@ -36,6 +37,9 @@ def sandbox(
     fault_seed: int = typer.Option(0, help="Seed of the fault draws, for repeatable runs."),
     no_rate_limit: bool = typer.Option(False, "--no-rate-limit",
                                        help="Switch off PerfectQuote's 20 requests/second limit."),
+    benefitpoint_instance: str = typer.Option(
+        "default", help=f"Whose BenefitPoint to serve ({', '.join(INSTANCES)}): 'second' has other ids and "
+                        "descriptions, as a second agency's instance would, for trying catalogue discovery."),
 ) -> None:
     """Serve working simulators of PerfectQuote, BenefitPoint and the carrier exchange until Ctrl-C."""
     try:
@@ -43,7 +47,10 @@ def sandbox(
                                     benefitpoint_port=benefitpoint_port or None,
                                     exchange_port=exchange_port or None, seed=seed, latency_ms=latency_ms,
                                     fault_rate=fault_rate, fault_seed=fault_seed,
-                                    rate_limit=not no_rate_limit)
+                                    rate_limit=not no_rate_limit, benefitpoint_instance=benefitpoint_instance)
+    except ValueError as error:
+        typer.echo(f"plansync sandbox: {error}", err=True)
+        raise typer.Exit(2) from None
     except RuntimeError as error:
         typer.echo(f"plansync sandbox: {error} (is the port in use? try another --*-port)", err=True)
         raise typer.Exit(1) from None

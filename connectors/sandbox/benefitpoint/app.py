@@ -12,6 +12,7 @@ from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from connectors.sandbox.benefitpoint.admin_edits import edit_route
+from connectors.sandbox.benefitpoint.instances import catalog_for
 from connectors.sandbox.benefitpoint.operations import handle
 from connectors.sandbox.benefitpoint.seed import seed_store
 from connectors.sandbox.benefitpoint.signatures import BROKER_PATH, LOGIN_PATH
@@ -63,19 +64,26 @@ def _admin_router(store: Store) -> Router:
     async def expire_sessions(request: Request) -> Response:
         return JSONResponse({"expired": store.expire_sessions()})
 
+    async def calls(request: Request) -> Response:
+        with store.lock:
+            return JSONResponse({"calls": dict(store.calls)})
+
     return Router(routes=[
         Route(f"{ADMIN_PREFIX}products/{{product_id:int}}", delete_product, methods=["DELETE"]),
         Route(f"{ADMIN_PREFIX}expire_sessions", expire_sessions, methods=["POST"]),
+        Route(f"{ADMIN_PREFIX}calls", calls, methods=["GET"]),
         edit_route(ADMIN_PREFIX),
     ])
 
 
 def create_app(*, seed: int = 0, faults: FaultSettings | None = None, fault_seed: int = 0,
-               session_ttl_s: float = 1800) -> Starlette:
-    """A seeded BenefitPoint; `app.state.store` is its state, `app.state.faults` its injector."""
+               session_ttl_s: float = 1800, instance: str = "default") -> Starlette:
+    """A seeded BenefitPoint; `app.state.store` is its state, `app.state.faults` its injector.
+
+    `instance`: whose catalogue it serves (ids and descriptions), `default` or `second`."""
     if session_ttl_s < 0:
         raise ValueError(f"session_ttl_s={session_ttl_s!r} must not be negative")
-    store = seed_store(Store(session_ttl_s=session_ttl_s), seed=seed)
+    store = seed_store(Store(session_ttl_s=session_ttl_s, catalog=catalog_for(instance)), seed=seed)
     injector = FaultInjector(settings=faults, seed=fault_seed, throttle_status=503)
     app = Starlette(
         routes=[Route(path, _soap_endpoint(store, path), methods=["GET", "POST"])

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from math import gcd
 
-from config.crosswalk import load_crosswalk
 from connectors.sandbox.benefitpoint.catalog import Catalog
 from connectors.sandbox.benefitpoint.codec import SERVER_TZ
 from connectors.sandbox.benefitpoint.store import Record, Store
@@ -29,9 +28,9 @@ def seed_store(store: Store, *, seed: int = 0) -> Store:
                                                    employer.name, index=index, active=True))
     for index, (name, active) in enumerate(_BENEFITPOINT_ONLY, start=len(EMPLOYERS)):
         store.put("Account", "accountID", _account(None, name, index=index, active=active))
-    for carrier in load_crosswalk().carriers:
-        store.carriers[carrier.benefitpoint_id] = {
-            "carrierID": carrier.benefitpoint_id, "carrierName": carrier.name, "carrierAlias": carrier.code}
+    for carrier in store.catalog.carriers:
+        store.carriers[carrier.id] = {"carrierID": carrier.id, "carrierName": carrier.name,
+                                      "carrierAlias": carrier.alias}
     for employer in EMPLOYERS:
         account = store.accounts[employer.benefitpoint_account_id]
         for entry in seed_plans(employer, seed=seed):
@@ -52,7 +51,7 @@ def _add_plan(store: Store, plan: Plan, *, account: Record) -> None:
     product_id = store.put("Product", "productID", {
         "productID": None, "accountID": account["accountID"], "productTypeID": product_type.id,
         "productStatus": PRODUCT_STATUS[plan.status] if plan.status else "None_Selected",
-        "name": plan.name, "carrierID": load_crosswalk().by_code(plan.carrier).benefitpoint_id,
+        "name": plan.name, "carrierID": store.catalog.carrier_for(plan.carrier).id,
         "policyNumber": plan.group_number, "effectiveAsOf": _midnight(plan.effective_date),
         "renewalOn": _midnight(plan.renewal_date), "cancellationOn": None,
         "officeID": account["officeID"], "primarySalesLeadUserID": account["primarySalesLeadUserID"],

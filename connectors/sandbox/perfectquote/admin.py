@@ -46,6 +46,12 @@ async def admin_add_enrollment_change(request: Request) -> Response:
     return JSONResponse(store.enrollment.add(body["group_id"], body["change"]), status_code=201)
 
 
+async def admin_calls(request: Request) -> Response:
+    store: PerfectQuoteStore = request.app.state.store
+    # Requests are counted on the server's event loop, the thread this answer runs on.
+    return JSONResponse({"calls": dict(store.calls)})
+
+
 async def openapi(_request: Request) -> Response:
     return JSONResponse(openapi_document())
 
@@ -68,5 +74,6 @@ ADMIN_ROUTES = [
     Route(API_PREFIX + "/openapi.json", openapi, methods=["GET"]),
     Route("/_sandbox/plans/{plan_id}", admin_delete_plan, methods=["DELETE"]),
     Route("/_sandbox/enrollment_changes", admin_add_enrollment_change, methods=["POST"]),
+    Route("/_sandbox/calls", admin_calls, methods=["GET"]),
     *EDIT_ROUTES,
 ]
