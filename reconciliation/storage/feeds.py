@@ -92,21 +92,38 @@ def claim_pending(session: Session, group_id: str, *, run_id: int, scope: Collec
     return claimed
 
 
-def settle_pending(session: Session, *, run_id: int, failed: Mapping[PlanRef, str], run_error: str | None,
-                   now: datetime) -> None:
+def settle_pending(session: Session, *, group_id: str, run_id: int, failed: Mapping[PlanRef, str],
+                   run_error: str | None, now: datetime, retry: Mapping[PlanRef, str] | None = None) -> None:
     """What run `run_id` took on is removed, except the plans in `failed` (all of them with a
     `run_error`), kept with their error and due again with backoff. A plan a feed named again while
-    the run went on is no longer the run's, and stays."""
-    for row in session.scalars(select(PendingPlanRow).where(PendingPlanRow.claimed_by_run == run_id)):
+    the run went on is no longer the run's, and stays. `retry`: failed plans nothing had made pending
+    (a whole-group run, a link no feed named), added so they are retried, not forgotten."""
+    rows = _group_rows(session, group_id)
+    for row in rows:
+        if row.claimed_by_run != run_id:
+            continue
         error = run_error if run_error is not None else failed.get((Side(row.side), row.plan_id))
         if error is None:
             session.delete(row)
             continue
-        row.attempts += 1
-        row.last_error = error
-        row.due_at = retry_due(now, row.attempts)
-        row.claimed_by_run = None
+        _retry_later(row, error, now=now)
+    held = {(Side(row.side), row.plan_id) for row in rows}
+    added = [(ref, error) for ref, error in (retry or {}).items() if (Side(ref[0]), str(ref[1])) not in held]
+    if added:
+        connection_id = session.scalar(select(GroupRow.id).where(GroupRow.perfectquote_group_id == group_id))
+        for (side, plan_id), error in added:
+            row = PendingPlanRow(group_connection_id=connection_id, side=Side(side).value,
+                                 plan_id=str(plan_id), attempts=0)
+            _retry_later(row, error, now=now)
+            session.add(row)
     session.flush()
+
+
+def _retry_later(row: PendingPlanRow, error: str, *, now: datetime) -> None:
+    row.attempts = (row.attempts or 0) + 1
+    row.last_error = error
+    row.due_at = retry_due(now, row.attempts)
+    row.claimed_by_run = None
 
 
 def take_due_pending(session: Session, *, now: datetime, due_again: datetime) -> list[str]:

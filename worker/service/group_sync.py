@@ -15,12 +15,11 @@ from connectors.ports import PlanSystem, RemotePlan
 from reconciliation.decisions import Choice
 from reconciliation.link_entry import PlanRef
 from reconciliation.plan import PlanValueError
-from reconciliation.reconcile import suspected_outage
 from reconciliation.records import Group, Link, Run
 from reconciliation.side import Side
 from reconciliation.states import LinkState, RunOutcome
 from reconciliation.storage import repository as repo
-from worker.service import known_plans, pending_work, run_ending
+from worker.service import known_plans, outage_guard, pending_work, run_ending
 from worker.service.link_baselines import LinkProblem
 from worker.service.link_job import LinkJob
 from worker.service.link_sync import sync_link
@@ -133,6 +132,10 @@ def _run(
         else:
             reading = known_plans.read_links(systems, links, snapshots, named=wanted)
             read, observed = reading.plans, reading.observed
+        missing = outage_guard.missing_links(links, read)
+        if wanted is not None and missing:
+            # Before a run of a few links calls any plan gone, the guard counts the whole group.
+            missing = outage_guard.recount_whole_group(systems, group, group_links, links, read)
     except ConnectorError as error:
         report.outcome, report.error = RunOutcome.FAILED, str(error)
         log.error("sync.failed", error=str(error))
@@ -140,7 +143,7 @@ def _run(
     report.counts.read = sum(len(plans) for plans in read.values())
     if wanted is None:
         report.unreviewed = _unreviewed(stored_links, read)
-    if _outage(group_links, links, read, report):
+    if outage_guard.outage(group_links, missing, report):
         return
     job = LinkJob(
         session=session,
@@ -165,30 +168,6 @@ def _run(
 
 def _names(link: Link, wanted: set[PlanRef]) -> bool:
     return any((side, link.plan_ids[side]) in wanted for side in Side)
-
-
-def _outage(
-    group_links: list[Link],
-    read_links: list[Link],
-    read: Mapping[Side, Mapping[str, RemotePlan]],
-    report: RunReport,
-) -> bool:
-    """Counted against all the group's links; only the links read this run can be seen missing."""
-    known = [link for link in group_links if any(link.plan_ids[side] for side in Side)]
-    missing = [
-        link
-        for link in read_links
-        if any((plan_id := link.plan_ids[side]) and plan_id not in read[side] for side in Side)
-    ]
-    if not suspected_outage(linked=len(known), missing=len(missing)):
-        return False
-    report.outcome = RunOutcome.ABORTED
-    report.error = (
-        f"{len(missing)} of {len(known)} linked plans are missing at once: suspected outage; "
-        "nothing was written or orphaned"
-    )
-    log.error("sync.aborted", missing=len(missing), linked=len(known))
-    return True
 
 
 def _unreviewed(stored_links: list[Link], read: Mapping[Side, Mapping[str, RemotePlan]]) -> int:

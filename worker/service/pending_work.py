@@ -84,14 +84,22 @@ def claim(session: Session, *, group_id: str, run_id: int, scope: Collection[Pla
 def settle(session: Session, *, group_id: str, run_id: int, report: RunReport) -> None:
     """At the run's end (flushed with it): the pending plans it took on are removed, except those of a
     link that failed, or all of them when the run did not get through (failed, aborted), which are kept
-    with the error and retried with backoff."""
+    with the error and retried with backoff. A failed link none of whose plans is pending gets one
+    pending plan, so it is retried even if no feed ever names it."""
     failed: dict[PlanRef, str] = {}
+    retry: dict[PlanRef, str] = {}
     run_error = None
     if report.outcome not in (RunOutcome.SUCCEEDED, RunOutcome.PARTIAL):
         outcome = report.outcome.value if report.outcome else "unfinished"
         run_error = report.error or f"the run ended {outcome}"
     elif report.link_errors:
+        pending = {plan.ref for plan in repo.pending_for_group(session, group_id)}
         for link in repo.links_for_group(session, group_id):
-            if (error := report.link_errors.get(link.id)) is not None:
-                failed.update({(side, plan_id): error for side in Side if (plan_id := link.plan_ids[side])})
-    repo.settle_pending(session, run_id=run_id, failed=failed, run_error=run_error, now=utcnow())
+            if (error := report.link_errors.get(link.id)) is None:
+                continue
+            refs = [(side, plan_id) for side in Side if (plan_id := link.plan_ids[side])]
+            failed.update(dict.fromkeys(refs, error))
+            if refs and not pending.intersection(refs):
+                retry[refs[0]] = error
+    repo.settle_pending(session, group_id=group_id, run_id=run_id, failed=failed, run_error=run_error,
+                        now=utcnow(), retry=retry)

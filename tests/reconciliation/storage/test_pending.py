@@ -67,21 +67,36 @@ def test_a_run_removes_what_it_reconciled_and_keeps_a_failed_links_plans_with_ba
                                  due_at=NOW + timedelta(minutes=15))
     session.commit()
     assert [p.ref for p in claimed] == refs
-    repo.settle_pending(session, run_id=run.id, failed={(PQ, "pln_2"): "refused: bad rate"}, run_error=None,
-                        now=NOW)
+    repo.settle_pending(session, group_id="grp_001", run_id=run.id,
+                        failed={(PQ, "pln_2"): "refused: bad rate"}, run_error=None, now=NOW)
     session.commit()
     assert _pending(session, "grp_001") == {(PQ, "pln_2"): (1, "refused: bad rate", retry_due(NOW, 1))}
     # Failing again, it waits longer each time, at most an hour.
     for attempt in range(2, 12):
         run = repo.start_run(session, trigger="sweep", group_id="grp_001")
         repo.claim_pending(session, "grp_001", run_id=run.id, scope=None, due_at=NOW)
-        repo.settle_pending(session, run_id=run.id, failed={(PQ, "pln_2"): "still bad"}, run_error=None,
-                            now=NOW)
+        repo.settle_pending(session, group_id="grp_001", run_id=run.id,
+                            failed={(PQ, "pln_2"): "still bad"}, run_error=None, now=NOW)
         session.commit()
         assert _pending(session, "grp_001")[(PQ, "pln_2")] == (attempt, "still bad", retry_due(NOW, attempt))
     assert retry_due(NOW, 1) == NOW + PENDING_GRACE
     assert retry_due(NOW, 2) == NOW + 2 * PENDING_GRACE
     assert retry_due(NOW, 11) == NOW + RETRY_CAP
+
+
+def test_a_failed_link_no_feed_named_becomes_pending_work_retried_with_backoff(
+        session: Session, connect: Callable[..., Group]) -> None:
+    connect(1)
+    repo.add_pending(session, {"grp_001": [(PQ, "pln_1")]}, due_at=NOW)
+    # A whole-group run (manual, daily) takes on what is pending; pln_2's link fails in it.
+    run = repo.start_run(session, trigger="manual", group_id="grp_001")
+    repo.claim_pending(session, "grp_001", run_id=run.id, scope=None, due_at=NOW)
+    repo.settle_pending(session, group_id="grp_001", run_id=run.id,
+                        failed={(PQ, "pln_2"): "malformed answer", (BP, "700002"): "malformed answer"},
+                        run_error=None, now=NOW, retry={(PQ, "pln_2"): "malformed answer"})
+    session.commit()
+    assert _pending(session, "grp_001") == {(PQ, "pln_2"): (1, "malformed answer", retry_due(NOW, 1))}
+    assert repo.take_due_pending(session, now=retry_due(NOW, 1), due_again=NOW) == ["grp_001"]
 
 
 def test_a_run_that_did_not_get_through_keeps_everything_it_took_on(
@@ -90,8 +105,8 @@ def test_a_run_that_did_not_get_through_keeps_everything_it_took_on(
     repo.add_pending(session, {"grp_001": [(PQ, "pln_1"), (BP, "700001")]}, due_at=NOW)
     run = repo.start_run(session, trigger="feed", group_id="grp_001")
     repo.claim_pending(session, "grp_001", run_id=run.id, scope=None, due_at=NOW)
-    repo.settle_pending(session, run_id=run.id, failed={}, run_error="benefitpoint findProducts: HTTP 503",
-                        now=NOW)
+    repo.settle_pending(session, group_id="grp_001", run_id=run.id, failed={},
+                        run_error="benefitpoint findProducts: HTTP 503", now=NOW)
     session.commit()
     assert {ref: attempts for ref, (attempts, _, _) in _pending(session, "grp_001").items()} == {
         (PQ, "pln_1"): 1, (BP, "700001"): 1}
@@ -107,7 +122,7 @@ def test_a_plan_named_again_while_the_run_went_on_is_no_longer_the_runs_to_remov
     # The next feed cycle names pln_1 again: the run may have read it before that change.
     repo.add_pending(session, {"grp_001": [(PQ, "pln_1")]}, due_at=NOW + PENDING_GRACE)
     session.commit()
-    repo.settle_pending(session, run_id=run.id, failed={}, run_error=None, now=NOW)
+    repo.settle_pending(session, group_id="grp_001", run_id=run.id, failed={}, run_error=None, now=NOW)
     session.commit()
     assert list(_pending(session, "grp_001")) == [(PQ, "pln_1")]
 
@@ -117,7 +132,7 @@ def test_a_run_of_some_plans_takes_on_only_those(session: Session, connect: Call
     repo.add_pending(session, {"grp_001": [(PQ, "pln_1"), (PQ, "pln_2")]}, due_at=NOW)
     run = repo.start_run(session, trigger="feed", group_id="grp_001")
     claimed = repo.claim_pending(session, "grp_001", run_id=run.id, scope=[(PQ, "pln_2")], due_at=NOW)
-    repo.settle_pending(session, run_id=run.id, failed={}, run_error=None, now=NOW)
+    repo.settle_pending(session, group_id="grp_001", run_id=run.id, failed={}, run_error=None, now=NOW)
     session.commit()
     assert [p.ref for p in claimed] == [(PQ, "pln_2")]
     assert list(_pending(session, "grp_001")) == [(PQ, "pln_1")]

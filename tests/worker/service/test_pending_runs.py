@@ -97,3 +97,21 @@ def test_a_nudge_reads_the_pending_plans_from_the_database_and_with_none_starts_
     assert jobs.sync_and_summarize(group_id=GROUP, trigger="sweep", plan_refs=[])["pending"] == 0
     with world.context.sessions() as session:
         assert len(repo.recent_runs(session, group_id=GROUP, limit=100)) == before
+
+
+def test_a_link_failing_in_a_whole_group_run_is_retried_through_pending_work(world: World,
+                                                                              synced: dict[str, str]) -> None:
+    ppo = world.link(synced["ppo"])
+    good_rates = dict(world.pq.plans[ppo.plan_ids[PQ]]["rates"]["tiers"])
+    world.pq.plans[ppo.plan_ids[PQ]]["rates"]["tiers"]["employee"] = "twelve dollars"
+
+    report = world.sync()  # no feed named the plan: nothing pending before this run
+
+    assert report.outcome is RunOutcome.PARTIAL and list(report.link_errors) == [ppo.id]
+    [(ref, (attempts, error))] = _pending(world).items()
+    assert ref == (PQ, ppo.plan_ids[PQ]) and attempts == 1 and error == report.link_errors[ppo.id]
+    assert pending_work.nudge_due(world.context.sessions, now=utcnow() + timedelta(minutes=6)) == [GROUP]
+
+    world.pq.plans[ppo.plan_ids[PQ]]["rates"]["tiers"] = good_rates
+    assert _nudged_run(world).outcome is RunOutcome.SUCCEEDED
+    assert _pending(world) == {} and world.link(ppo.id).state.value == "linked"
