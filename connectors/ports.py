@@ -135,7 +135,7 @@ class AccountDirectory(Protocol):
 class CatalogueSource(Protocol):
     """A BenefitPoint instance's own catalogue: product types with their attributes, carriers."""
 
-    def discover_catalogue(self) -> LiveCatalogue: ...
+    def discover_catalogue(self, *, on_step: Callable[[int, int], None] | None = None) -> LiveCatalogue: ...
 
 
 class PlanSystem(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -173,9 +173,9 @@ class BenefitPointConnector:
         return [self._mapped(accounts.product_type_summary, record, "getProductTypes")
                 for record in self._client.get_product_types()]
 
-    def discover_catalogue(self) -> LiveCatalogue:
+    def discover_catalogue(self, *, on_step: Callable[[int, int], None] | None = None) -> LiveCatalogue:
         """The instance's product types (with their attributes) and carriers, by its own ids."""
-        return discover(self._client)
+        return discover(self._client, on_step=on_step)
 
     @staticmethod
     def _mapped(convert: Any, record: Any, operation: str) -> Any:

@@ -31,16 +31,23 @@ def attribute(record: Native) -> LiveAttribute:
                          uom=text(record, "UOM", where=where) or "Text")
 
 
-def discover(client: BrokerConnectClient) -> LiveCatalogue:
-    """Every product type with its benefit-summary attributes, and every carrier, by the instance's ids."""
+def discover(client: BrokerConnectClient, *,
+             on_step: Callable[[int, int], None] | None = None) -> LiveCatalogue:
+    """Every product type with its benefit-summary attributes, and every carrier, by the instance's ids.
+
+    `on_step(done, total)` after each product type's structure: one call each, the long part.
+    """
     types = []
-    for record in client.get_product_types():
+    records = client.get_product_types()
+    for done, record in enumerate(records, start=1):
         summary = _read(product_type_summary, record, "getProductTypes")
         structure = client.get_benefit_summary_structure(summary.product_type_id)
         types.append(LiveProductType(
             id=summary.product_type_id, description=summary.description,
             line_of_coverage=summary.line_of_coverage,
             attributes=tuple(_read(attribute, item, STRUCTURE) for item in structure)))
+        if on_step is not None:
+            on_step(done, len(records))
     carriers = [_read(carrier_summary, record, "getAvailableCarriers")
                 for record in client.get_available_carriers()]
     return LiveCatalogue(product_types=tuple(types), carriers=tuple(

@@ -18,7 +18,7 @@ from reconciliation.catalogue_draft import unmapped_lines
 from reconciliation.catalogue_mapping import CatalogueMapping, to_json
 from worker.cli.errors import EXIT_BAD_INPUT, cli_errors, fail
 from worker.cli.link_entries import read_map_file
-from worker.cli.output import emit, table
+from worker.cli.output import emit, step_progress, table
 from worker.runtime.context import SyncContext, build_context
 from worker.service import agencies, catalogues
 
@@ -64,9 +64,9 @@ def discover_command(
     if target is not None and target.exists():
         fail(f"{out} exists: give another --out, or remove it first (an edited draft is not overwritten)",
              EXIT_BAD_INPUT, prefix=PREFIX)
-    with _agency_context(agency) as context:
+    with _agency_context(agency) as context, step_progress(label="product types", min_total=2) as step:
         found = catalogues.discover(source=context.benefitpoint, defaults=default_mapping(),
-                                    agency=context.agency)
+                                    agency=context.agency, on_step=step)
         name = context.agency.name
     if target is None:
         typer.echo(found.text)

@@ -70,8 +70,9 @@ def progress(items: Sequence[T], *, label: str) -> Iterator[Iterable[T]]:
 
 
 @contextmanager
-def step_progress(*, label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A callback `(done, total)` drawing a bar on stderr once `total` reaches LARGE_GROUP_LINKS; None when
+def step_progress(*, label: str,
+                  min_total: int = LARGE_GROUP_LINKS) -> Iterator[Callable[[int, int], None] | None]:
+    """A callback `(done, total)` drawing a bar on stderr once `total` reaches `min_total`; None when
     stderr is not a terminal."""
     if not sys.stderr.isatty():
         yield None
@@ -79,7 +80,7 @@ def step_progress(*, label: str) -> Iterator[Callable[[int, int], None] | None]:
     bars: list[Any] = []
 
     def step(done: int, total: int) -> None:
-        if total < LARGE_GROUP_LINKS:
+        if total < min_total:
             return
         if not bars:
             bars.append(typer.progressbar(length=total, label=label, file=sys.stderr, show_pos=True))

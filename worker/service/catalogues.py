@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.logging import get_logger
@@ -20,9 +22,10 @@ class CatalogueError(ValueError):
     """A catalogue that cannot be applied as asked; the message says why and what to do."""
 
 
-def discover(*, source: CatalogueSource, defaults: CatalogueMapping, agency: Agency) -> Draft:
+def discover(*, source: CatalogueSource, defaults: CatalogueMapping, agency: Agency,
+             on_step: Callable[[int, int], None] | None = None) -> Draft:
     """The agency's instance read, and a draft of its mapping: exact matches of `defaults` filled in."""
-    found = draft(source.discover_catalogue(), defaults, agency=agency.name)
+    found = draft(source.discover_catalogue(on_step=on_step), defaults, agency=agency.name)
     log.info("catalogue.discovered", agency=agency.name, product_types=len(found.mapping.product_types),
              carriers=len(found.mapping.carriers), unmapped=found.mapping.unmapped_count)
     return found

@@ -43,7 +43,10 @@ def _connector(url: str, **options: object) -> BenefitPointConnector:
 
 
 def test_discovery_reads_the_instance_s_own_ids_and_descriptions(second_url: str) -> None:
-    live = _connector(second_url).discover_catalogue()
+    steps: list[tuple[int, int]] = []
+    live = _connector(second_url).discover_catalogue(on_step=lambda done, total: steps.append((done, total)))
+    total = len(live.product_types)
+    assert steps == [(done, total) for done in range(1, total + 1)]  # the progress a terminal draws
     types = {t.id: t for t in live.product_types}
     assert (types[5101].description, types[5101].line_of_coverage) == ("Medical PPO", "Medical")
     assert {(a.id, a.description, a.uom) for a in types[5101].attributes} >= {

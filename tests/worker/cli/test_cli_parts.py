@@ -99,19 +99,18 @@ def test_the_progress_bar_is_drawn_on_a_terminal_only(monkeypatch: pytest.Monkey
 
 
 def test_a_large_groups_bar_counts_its_links_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("worker.cli.output.LARGE_GROUP_LINKS", 3)
     terminal = Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
-    with step_progress(label="Syncing grp_001") as step:
+    with step_progress(label="Syncing grp_001", min_total=3) as step:
         assert step is not None
         step(1, 2)
         step(2, 2)
     assert terminal.getvalue() == ""  # a small group: no bar
-    with step_progress(label="Syncing grp_001") as step:
+    with step_progress(label="Syncing grp_001", min_total=3) as step:
         assert step is not None
         for done in range(1, 5):
             step(done, 4)
     assert "Syncing grp_001" in terminal.getvalue() and "4/4" in terminal.getvalue()
     monkeypatch.setattr("sys.stderr", io.StringIO())
-    with step_progress(label="Syncing grp_001") as step:
+    with step_progress(label="Syncing grp_001", min_total=3) as step:
         assert step is None

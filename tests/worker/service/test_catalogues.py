@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import pytest
@@ -26,7 +26,7 @@ class Instance:
     def __init__(self) -> None:
         self.reads = 0
 
-    def discover_catalogue(self) -> LiveCatalogue:
+    def discover_catalogue(self, *, on_step: Callable[[int, int], None] | None = None) -> LiveCatalogue:
         self.reads += 1
         return LIVE
 
