@@ -8,10 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
+from config.db import make_engine, make_session_factory
 from config.logging import configure_logging
 from config.migrate import upgrade_database
-from config.settings import load_settings
+from config.secrets import new_key
+from config.settings import Settings, load_settings
 from connectors.sandbox.launcher import Sandboxes, start_sandboxes
 from reconciliation.states import RunOutcome
 from tests.worker.service.world import World
@@ -87,3 +90,23 @@ def synced(world: World) -> dict[str, str]:
     report = world.sync()
     assert report.outcome is RunOutcome.SUCCEEDED, report.as_dict()
     return links
+
+
+# The agency and catalogue tests: a migrated database, a secret key, the environment's agency.
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    upgrade_database(database_url)
+    engine = make_engine(database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def key_env() -> dict[str, str]:
+    return {"PLANSYNC_SECRET_KEY": new_key()}
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return load_settings({"DATABASE_URL": database_url, "PERFECTQUOTE_URL": "https://pq.env.example/api/v1",
+                          "PERFECTQUOTE_TOKEN": "env-token", "CARRIER_EXCHANGE_URL": "https://ex.env.example"})

@@ -5,18 +5,15 @@ process context built from a stored agency."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.db import make_engine, make_session_factory
 from config.logging import configure_logging
-from config.migrate import upgrade_database
 from config.secrets import SecretBox, SecretKeyError, new_key
-from config.settings import Settings, load_settings
+from config.settings import Settings
 from reconciliation.agency_input import AgencyChanges, AgencyValueError
 from reconciliation.storage.agencies import AgencyExists
 from worker.service import agencies as service
@@ -33,25 +30,6 @@ def changes(*, url_host: str = "acme", **overrides: object) -> AgencyChanges:
         "benefitpoint_username": "svc-plansync", "benefitpoint_link_field_id": 77,
         "benefitpoint_rates_writable": False, **SECRETS, **overrides}
     return AgencyChanges(**values)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade_database(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def key_env() -> dict[str, str]:
-    return {"PLANSYNC_SECRET_KEY": new_key()}
-
-
-@pytest.fixture
-def settings(database_url: str) -> Settings:
-    return load_settings({"DATABASE_URL": database_url, "PERFECTQUOTE_URL": "https://pq.env.example/api/v1",
-                          "PERFECTQUOTE_TOKEN": "env-token", "CARRIER_EXCHANGE_URL": "https://ex.env.example"})
 
 
 def raw_rows(sessions: sessionmaker[Session]) -> list[dict[str, object]]:

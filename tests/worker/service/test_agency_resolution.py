@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,25 +34,6 @@ def changes(host: str, **overrides: object) -> AgencyChanges:
         "benefitpoint_password": f"bp-{host}", "benefitpoint_link_field_id": 77,
         "carrier_exchange_api_key": f"ex-{host}", **overrides}
     return AgencyChanges(**values)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade_database(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def key_env() -> dict[str, str]:
-    return {"PLANSYNC_SECRET_KEY": new_key()}
-
-
-@pytest.fixture
-def settings(database_url: str) -> Settings:
-    return load_settings({"DATABASE_URL": database_url, "PERFECTQUOTE_URL": "https://pq.env.example/api/v1",
-                          "PERFECTQUOTE_TOKEN": "env-token", "CARRIER_EXCHANGE_URL": "https://ex.env.example"})
 
 
 def resolve(sessions: sessionmaker[Session], name: str | None, settings: Settings,

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.db import make_engine, make_session_factory
-from config.migrate import upgrade_database
 from config.settings import load_settings
 from reconciliation.agency import Agency, default_agency
 from reconciliation.catalogue_file import CatalogueFileError
@@ -29,14 +27,6 @@ class Instance:
     def discover_catalogue(self, *, on_step: Callable[[int, int], None] | None = None) -> LiveCatalogue:
         self.reads += 1
         return LIVE
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade_database(database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def _agency(sessions: sessionmaker[Session], name: str) -> Agency:
