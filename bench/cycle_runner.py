@@ -71,7 +71,7 @@ class CycleFigures:
         return (feed_calls + rounds * per_group) * latency_ms / 1000
 
 
-def _sync(group_id: str, plan_refs: list[list[str]] | None) -> RunReport:
+def sync_nudged(group_id: str, plan_refs: list[list[str]] | None) -> RunReport:
     """As the sync_group actor runs a cycle's nudge: only the links to the group's pending plans."""
     context = get_context()
     refs = None if plan_refs is None else pending_work.pending_refs(context.sessions, group_id)
@@ -89,7 +89,7 @@ def run_cycle(counter: CallCounter, *, concurrency: int) -> CycleFigures:
     feed_s = time.perf_counter() - started
     after_feed = counter.snapshot()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        reports = list(pool.map(_sync, plan.group_ids, [plan.plan_refs.get(g) for g in plan.group_ids]))
+        reports = list(pool.map(sync_nudged, plan.group_ids, [plan.plan_refs.get(g) for g in plan.group_ids]))
     plan.confirm()
     wall_s = time.perf_counter() - started
     figures = CycleFigures(

@@ -12,8 +12,10 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -29,13 +31,19 @@ from worker.runtime.context import build_context, get_context, set_context
 # The world is seeded this long ago, then settled one cycle an hour, so that BenefitPoint's feed
 # overlap (a few minutes) holds none of the setup when the measured cycles run.
 SETUP_HOURS_AGO = 4
+T = TypeVar("T")
+
+
+def chosen_links(links: Sequence[T], *, percent: float, seed: int) -> list[T]:
+    """The links `edit_plans` edits: the same for the same links, share and seed."""
+    count = max(2, round(len(links) * percent / 100))
+    return random.Random(seed).sample(list(links), min(count, len(links)))
 
 
 def edit_plans(world: BigWorld, *, percent: float, seed: int) -> tuple[int, int]:
     """Rename `percent` of the plans, half in PerfectQuote and half in BenefitPoint, as a user would."""
     pq, bp = world.stores
-    count = max(2, round(len(world.links) * percent / 100))
-    chosen = random.Random(seed).sample(world.links, min(count, len(world.links)))
+    chosen = chosen_links(world.links, percent=percent, seed=seed)
     in_pq, in_bp = chosen[: len(chosen) // 2], chosen[len(chosen) // 2:]
     for link in in_pq:
         current = pq.plan(link.perfectquote_plan_id)
