@@ -70,17 +70,16 @@ def progress(items: Sequence[T], *, label: str) -> Iterator[Iterable[T]]:
 
 
 @contextmanager
-def step_progress(*, label: str,
-                  min_total: int = LARGE_GROUP_LINKS) -> Iterator[Callable[[int, int], None] | None]:
-    """A callback `(done, total)` drawing a bar on stderr once `total` reaches `min_total`; None when
-    stderr is not a terminal."""
+def step_progress(*, label: str, min_total: int | None = None) -> Iterator[Callable[[int, int], None] | None]:
+    """A callback `(done, total)` drawing a bar on stderr once `total` reaches `min_total` (default
+    LARGE_GROUP_LINKS); None when stderr is not a terminal."""
     if not sys.stderr.isatty():
         yield None
         return
     bars: list[Any] = []
 
     def step(done: int, total: int) -> None:
-        if total < min_total:
+        if total < (LARGE_GROUP_LINKS if min_total is None else min_total):
             return
         if not bars:
             bars.append(typer.progressbar(length=total, label=label, file=sys.stderr, show_pos=True))
