@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -67,15 +68,21 @@ def _employer(index: int) -> Employer:
                     benefitpoint_account_id=FIRST_ACCOUNT_ID + index, ein=f"99-{index:07d}")
 
 
-def _seed_group(pq: PerfectQuoteStore, bp: Store, employer: Employer, *, index: int,
-                plans: int) -> list[BenchLink]:
+def seed_employer(pq: PerfectQuoteStore, bp: Store, employer: Employer, *, index: int) -> Any:
+    """The employer's PerfectQuote group and BenefitPoint account, straight into the stores; the account."""
     group_id = employer.perfectquote_group_id
     pq.groups[group_id] = {"id": group_id, "name": employer.name,
                            "benefitpoint_account_id": str(employer.benefitpoint_account_id),
                            "updated_at": "2026-11-01T08:00:00Z"}
     bp.put("Account", "accountID", _account(employer.benefitpoint_account_id, employer.name, index=index,
                                              active=True))
-    account = bp.accounts[employer.benefitpoint_account_id]
+    return bp.accounts[employer.benefitpoint_account_id]
+
+
+def _seed_group(pq: PerfectQuoteStore, bp: Store, employer: Employer, *, index: int,
+                plans: int) -> list[BenchLink]:
+    group_id = employer.perfectquote_group_id
+    account = seed_employer(pq, bp, employer, index=index)
     links = []
     for number, plan in enumerate(group_plans(employer, plans=plans)):
         _status, created = pq.create_plan(group_id, plan_record(plan), key=f"bench-{group_id}-{number}")

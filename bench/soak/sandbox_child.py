@@ -16,8 +16,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.big_world import FIRST_ACCOUNT_ID, _employer, group_plans
-from connectors.sandbox.benefitpoint.seed import _account, _add_plan
+from bench.big_world import FIRST_ACCOUNT_ID, _employer, group_plans, seed_employer
+from connectors.sandbox.benefitpoint.seed import _add_plan
 from connectors.sandbox.benefitpoint.store import Store
 from connectors.sandbox.launcher import start_sandboxes
 from connectors.sandbox.perfectquote.seed import plan_record
@@ -30,12 +30,7 @@ SINGLES = ("copy_pq", "copy_bp", "skip_pq", "skip_bp")
 def _seed_group(pq: PerfectQuoteStore, bp: Store, *, index: int, pairs: int) -> dict[str, Any]:
     employer = _employer(index)
     group_id = employer.perfectquote_group_id
-    pq.groups[group_id] = {"id": group_id, "name": employer.name,
-                           "benefitpoint_account_id": str(employer.benefitpoint_account_id),
-                           "updated_at": "2026-11-01T08:00:00Z"}
-    bp.put("Account", "accountID", _account(employer.benefitpoint_account_id, employer.name, index=index,
-                                             active=True))
-    account = bp.accounts[employer.benefitpoint_account_id]
+    account = seed_employer(pq, bp, employer, index=index)
 
     def on_pq(plan: Any, number: int) -> str:
         _status, created = pq.create_plan(group_id, plan_record(plan), key=f"soak-{group_id}-{number}")
