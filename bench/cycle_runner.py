@@ -13,7 +13,7 @@ from connectors.sandbox.benefitpoint.store import Store
 from connectors.sandbox.perfectquote.store import PerfectQuoteStore
 from reconciliation.states import RunOutcome
 from worker.runtime import jobs
-from worker.runtime.context import get_context
+from worker.runtime.process_context import get_context
 from worker.service import group_sync, pending_work
 from worker.service.run_report import RunReport
 

@@ -26,7 +26,8 @@ from config.migrate import upgrade_database
 from config.settings import load_settings
 from connectors.sandbox.launcher import start_sandboxes
 from connectors.sandbox.perfectquote.validation import WRITABLE
-from worker.runtime.context import build_context, get_context, set_context
+from worker.runtime.context import build_context
+from worker.runtime.process_context import get_context, set_context
 
 # The world is seeded this long ago, then settled one cycle an hour, so that BenefitPoint's feed
 # overlap (a few minutes) holds none of the setup when the measured cycles run.

@@ -23,7 +23,8 @@ from config.logging import configure_logging
 from config.settings import load_settings
 from worker.runtime import jobs
 from worker.runtime.clock import DAILY_CYCLE, slot_start
-from worker.runtime.context import SyncContext, build_context, set_context
+from worker.runtime.context import SyncContext, build_context
+from worker.runtime.process_context import set_context
 from worker.service import group_sync
 
 NAMESPACE = "plansync"

@@ -21,6 +21,7 @@ from reconciliation.plan_fields import plan_to_json
 from reconciliation.side import Side
 from reconciliation.states import LinkState
 from reconciliation.storage import repository as repo
+from reconciliation.storage.agency_scope import agency_of
 from reconciliation.storage.groups import group_row
 from reconciliation.storage.links import new_link_id
 from reconciliation.storage.tables import LinkRow
@@ -46,7 +47,7 @@ def _seed_group(session: Session, group_id: str, links: Sequence[Mapping[str, st
                      "perfectquote_plan_id": link["perfectquote_plan_id"],
                      "benefitpoint_plan_id": link["benefitpoint_plan_id"], "state": LinkState.LINKED.value,
                      "baseline_perfectquote": baseline, "baseline_benefitpoint": baseline,
-                     "created_at": now, "updated_at": now, "version": 1})
+                     "created_at": now, "updated_at": now, "version": 1, "agency_id": agency_of(session)})
     session.execute(insert(LinkRow), rows)
 
 

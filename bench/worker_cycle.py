@@ -35,7 +35,8 @@ from bench.prime import prime_snapshots
 from bench.stack import cpu_s, load, peak_rss_mb, wait_for
 from config.settings import load_settings
 from reconciliation.storage import repository as repo
-from worker.runtime.actors import CYCLE_QUEUE, SYNC_QUEUE, setup
+from worker.runtime.actors import SYNC_QUEUE, setup
+from worker.runtime.cycle_actors import CYCLE_QUEUE
 
 CALLS_PER_PLAN_BOUND = 4
 CPU_PER_PLAN_BOUND_MS = 10.0

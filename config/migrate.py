@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, make_url, text
+from sqlalchemy import Connection, MetaData, make_url, text
 
 from config.db import Base, make_engine
 from config.logging import get_logger
@@ -69,18 +69,35 @@ def new_revision(database_url: str, *, message: str, revision_id: str) -> str:
     return script.path
 
 
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"the upgrade left {len(broken)} rows whose foreign key points nowhere "
+                           f"(first: table {broken[0][0]}, row {broken[0][1]})")
+
+
 def upgrade_database(database_url: str) -> None:
     """Apply every migration not yet applied; safe to run again and from several processes."""
     engine = make_engine(database_url)
     config = alembic_config()
     try:
-        with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
-            before = MigrationContext.configure(connection).get_current_revision()
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-            after = MigrationContext.configure(connection).get_current_revision()
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # A batch migration copies a table and drops the old one, which SQLite refuses (or, worse,
+                # cascades) while foreign keys are enforced; they are checked once the copy is done.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                       {"key": _ADVISORY_LOCK_KEY})
+                before = MigrationContext.configure(connection).get_current_revision()
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                after = MigrationContext.configure(connection).get_current_revision()
+                if sqlite:
+                    _check_foreign_keys(connection)
     finally:
         engine.dispose()
     if before != after:  # Every command on the embedded database calls this: only a change is news.

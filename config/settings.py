@@ -39,6 +39,11 @@ class Settings:
     retry_max_total_s: float = 30.0
     retry_after_cap_s: float = 30.0
     feed_cycle_s: int = 60
+    # Change-log rows of runs started longer ago than this are pruned, a run's rows all at once.
+    change_log_retention_days: int = 365
+    # Fair shares: at most this many group runs, and BenefitPoint calls in flight, per agency at once.
+    agency_max_runs: int = 4
+    agency_max_benefitpoint_calls: int = 4
     log_level: str = "info"
 
     @property
@@ -144,5 +149,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         retry_max_total_s=_number(env, "RETRY_MAX_TOTAL_S", 30.0, float),
         retry_after_cap_s=_number(env, "RETRY_AFTER_CAP_S", 30.0, float),
         feed_cycle_s=_feed_cycle_s(env),
+        change_log_retention_days=_number(env, "CHANGE_LOG_RETENTION_DAYS", 365, int),
+        agency_max_runs=_number(env, "AGENCY_MAX_RUNS", 4, int),
+        agency_max_benefitpoint_calls=_number(env, "AGENCY_MAX_BENEFITPOINT_CALLS", 4, int),
         log_level=level,
     )

@@ -9,6 +9,8 @@ from typing import Any
 from config.settings import Settings
 
 DEFAULT_AGENCY = "default"
+# Stored by the migration that gave every row an agency; the rows stored before it are this agency's.
+DEFAULT_AGENCY_ID = 0
 # The stored columns that hold Fernet tokens, never the secret itself.
 SECRET_FIELDS = ("perfectquote_token", "benefitpoint_password", "carrier_exchange_api_key")
 
@@ -27,9 +29,9 @@ class AgencyCredentials:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Agency:
-    """An agency ready to run; `id` is None for the default agency the environment's settings make."""
+    """An agency ready to run; the default agency (id 0) is the one the environment's settings make."""
 
-    id: int | None
+    id: int
     name: str
     perfectquote_url: str
     benefitpoint_url: str
@@ -71,10 +73,11 @@ class AgencyListing:
         return shown
 
 
-def default_agency(settings: Settings) -> Agency:
-    """With no agency stored, the environment's settings are the one agency, as before agencies existed."""
+def default_agency(settings: Settings, *, disabled: bool = False) -> Agency:
+    """The agency the environment's settings make: the one agency until another is stored, as before
+    agencies existed, and the owner of every row stored before them."""
     return Agency(
-        id=None,
+        id=DEFAULT_AGENCY_ID,
         name=DEFAULT_AGENCY,
         perfectquote_url=settings.perfectquote_url,
         benefitpoint_url=settings.benefitpoint_url,
@@ -82,14 +85,15 @@ def default_agency(settings: Settings) -> Agency:
         benefitpoint_link_field_id=settings.benefitpoint_link_field_id,
         benefitpoint_rates_writable=settings.benefitpoint_rates_writable,
         carrier_exchange_url=settings.carrier_exchange_url,
-        disabled=False,
+        disabled=disabled,
         credentials=AgencyCredentials(perfectquote_token=settings.perfectquote_token,
                                       benefitpoint_password=settings.benefitpoint_password,
                                       carrier_exchange_api_key=settings.carrier_exchange_api_key),
     )
 
 
-def listing_of(agency: Agency) -> AgencyListing:
+def listing_of(agency: Agency, *, disabled_at: datetime | None = None,
+               created_at: datetime | None = None) -> AgencyListing:
     """How an agency ready to run is shown (the default agency's `show`)."""
     return AgencyListing(
         id=agency.id, name=agency.name, perfectquote_url=agency.perfectquote_url,
@@ -98,5 +102,5 @@ def listing_of(agency: Agency) -> AgencyListing:
         benefitpoint_rates_writable=agency.benefitpoint_rates_writable,
         carrier_exchange_url=agency.carrier_exchange_url,
         secrets_set=frozenset(name for name in SECRET_FIELDS if getattr(agency.credentials, name)),
-        disabled_at=None, created_at=None,
+        disabled_at=disabled_at, created_at=created_at,
     )

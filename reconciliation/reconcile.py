@@ -12,7 +12,11 @@ from reconciliation.decisions import (
     Write,
     WriteKind,
 )
-from reconciliation.field_diff import changed_paths, creation_changes, field_changes
+from reconciliation.field_diff import (
+    changed_paths,
+    creation_changes,
+    field_changes,
+)
 from reconciliation.field_merge import merge_fields
 from reconciliation.plan import Plan
 from reconciliation.plan_fields import plan_from_fields, plan_to_fields

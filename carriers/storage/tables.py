@@ -10,17 +10,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from config.column_types import UtcDateTime, json_column, utcnow
 from config.db import Base
+from reconciliation.storage.agency_scope import AgencyScoped
 
 ID_LENGTH = 64
 NAME_LENGTH = 255
 
 
-class IntegrationRow(Base):
+class IntegrationRow(AgencyScoped, Base):
     """One connected group's integration with one carrier, as shown on the Configure tab."""
 
     __tablename__ = "carrier_integrations"
     __table_args__ = (UniqueConstraint("group_connection_id", "carrier_name",
-                                       name="uq_carrier_integrations_group_carrier"),)
+                                       name="uq_carrier_integrations_group_carrier"),
+                      UniqueConstraint("agency_id", "coverage_period_id",
+                                       name="uq_carrier_integrations_coverage_period"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     group_connection_id: Mapped[int] = mapped_column(ForeignKey("group_connections.id"), index=True)
@@ -35,7 +38,7 @@ class IntegrationRow(Base):
     sync_schedule: Mapped[Any | None] = mapped_column(json_column())
     last_synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     exchange_group_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
-    coverage_period_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), unique=True)
+    coverage_period_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     enrollment_watermark: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     last_transmission_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     remote_change: Mapped[str | None] = mapped_column(String(16))
@@ -43,14 +46,15 @@ class IntegrationRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
-class MessageRow(Base):
+class MessageRow(AgencyScoped, Base):
     """A carrier message; the member is referenced by external id only."""
 
     __tablename__ = "carrier_messages"
+    __table_args__ = (UniqueConstraint("agency_id", "exchange_id", name="uq_carrier_messages_exchange"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     integration_id: Mapped[int] = mapped_column(ForeignKey("carrier_integrations.id"), index=True)
-    exchange_id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    exchange_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     member_external_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     severity: Mapped[str] = mapped_column(String(16))
     code: Mapped[str] = mapped_column(String(64))
@@ -61,7 +65,7 @@ class MessageRow(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
-class TransmissionRow(Base):
+class TransmissionRow(AgencyScoped, Base):
     """One transmission, stored before it is sent so a retry reuses its external identifier."""
 
     __tablename__ = "carrier_transmissions"
@@ -78,7 +82,7 @@ class TransmissionRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
-class AttemptRow(Base):
+class AttemptRow(AgencyScoped, Base):
     """A job's call to the exchange for an integration; failed ones feed `diagnose`."""
 
     __tablename__ = "carrier_attempts"

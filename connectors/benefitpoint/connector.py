@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import httpx
@@ -48,11 +49,13 @@ class BenefitPointConnector:
                  rates_writable: bool = True, timeout_s: float = 10.0,
                  retry: Mapping[str, Any] | None = None, http_client: httpx.Client | None = None,
                  max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES, catalogue: Catalogue | None = None,
-                 crosswalk: Crosswalk | None = None) -> None:
-        """`catalogue` and `crosswalk`: the agency's applied mapping; None, the shipped tables (config/)."""
+                 crosswalk: Crosswalk | None = None,
+                 call_slot: Callable[[], AbstractContextManager[object]] = nullcontext) -> None:
+        """`catalogue` and `crosswalk`: the agency's applied mapping; None, the shipped tables (config/).
+        `call_slot`: held around each request (the agency's fair share of BenefitPoint calls)."""
         self._http = http_client or make_client(base_url=base_url, timeout_s=timeout_s)
         session = SoapSession(self._http, username=username, password=password, retry=retry,
-                              max_response_bytes=max_response_bytes)
+                              max_response_bytes=max_response_bytes, call_slot=call_slot)
         self._client = BrokerConnectClient(session)
         self._reader = PlanReader(client=self._client,
                                   catalogue=load_catalogue() if catalogue is None else catalogue,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -41,7 +42,10 @@ class SoapSession:
 
     def __init__(self, client: httpx.Client, *, username: str, password: str,
                  retry: Mapping[str, Any] | None = None,
-                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+                 call_slot: Callable[[], AbstractContextManager[object]] = nullcontext) -> None:
+        """`call_slot`: held around each request (the agency's fair share of BenefitPoint calls)."""
+        self._call_slot = call_slot
         self._client = client
         self._max_response_bytes = max_response_bytes
         self._username = username
@@ -118,7 +122,8 @@ class SoapSession:
     def _post(self, path: str, operation: str, params: Mapping[str, Any], *, session_id: str | None,
               retry: bool) -> Element:
         def once() -> Element:
-            return self._post_once(path, operation, params, session_id=session_id)
+            with self._call_slot():
+                return self._post_once(path, operation, params, session_id=session_id)
 
         return call_with_retry(once, **self._retry) if retry else once()
 

@@ -38,14 +38,13 @@ class Sandboxes:
     benefitpoint_app: Starlette
     exchange_app: Starlette
     servers: list[ServerThread] = field(default_factory=list, repr=False)
+    credentials: dict[str, str] = field(default_factory=lambda: tenant_credentials(None), repr=False)
 
     def environment(self) -> dict[str, str]:
         """The settings that point plansync at these sandboxes."""
         return {
-            "PERFECTQUOTE_URL": self.perfectquote_url, "PERFECTQUOTE_TOKEN": PERFECTQUOTE_TOKEN,
-            "BENEFITPOINT_URL": self.benefitpoint_url, "BENEFITPOINT_USERNAME": BENEFITPOINT_USERNAME,
-            "BENEFITPOINT_PASSWORD": BENEFITPOINT_PASSWORD,
-            "CARRIER_EXCHANGE_URL": self.exchange_url, "CARRIER_EXCHANGE_API_KEY": EXCHANGE_API_KEY,
+            "PERFECTQUOTE_URL": self.perfectquote_url, "BENEFITPOINT_URL": self.benefitpoint_url,
+            "CARRIER_EXCHANGE_URL": self.exchange_url, **self.credentials,
         }
 
     def stop(self) -> None:
@@ -65,14 +64,25 @@ class Sandboxes:
         self.stop()
 
 
+def tenant_credentials(tenant: str | None) -> dict[str, str]:
+    """The credentials the sandboxes of `tenant` accept (None: the shared sandbox ones), as settings."""
+    if tenant is None:
+        return {"PERFECTQUOTE_TOKEN": PERFECTQUOTE_TOKEN, "BENEFITPOINT_USERNAME": BENEFITPOINT_USERNAME,
+                "BENEFITPOINT_PASSWORD": BENEFITPOINT_PASSWORD, "CARRIER_EXCHANGE_API_KEY": EXCHANGE_API_KEY}
+    return {"PERFECTQUOTE_TOKEN": f"{tenant}-token", "BENEFITPOINT_USERNAME": tenant,
+            "BENEFITPOINT_PASSWORD": f"{tenant}-password", "CARRIER_EXCHANGE_API_KEY": f"{tenant}-key"}
+
+
 def start_sandboxes(*, host: str = "127.0.0.1", perfectquote_port: int | None = None,
                     benefitpoint_port: int | None = None, exchange_port: int | None = None,
                     seed: int = 0, latency_ms: float = 0, fault_rate: float = 0, fault_seed: int = 0,
-                    rate_limit: bool = True, benefitpoint_instance: str = "default") -> Sandboxes:
+                    rate_limit: bool = True, benefitpoint_instance: str = "default",
+                    tenant: str | None = None) -> Sandboxes:
     """Serve the three sandboxes in this process; ports left None are picked free.
 
     `benefitpoint_instance`: `second` serves a BenefitPoint with other ids and descriptions, as a second
-    agency's would be."""
+    agency's would be. `tenant`: the three accept only that tenant's credentials (`tenant_credentials`),
+    so that a call made with another agency's is refused."""
     from connectors.sandbox.benefitpoint.app import create_app as benefitpoint_app
     from connectors.sandbox.exchange.app import create_app as exchange_app
     from connectors.sandbox.perfectquote.app import create_app as perfectquote_app
@@ -80,11 +90,16 @@ def start_sandboxes(*, host: str = "127.0.0.1", perfectquote_port: int | None = 
     def faults() -> FaultSettings:
         return fault_settings(latency_ms=latency_ms, fault_rate=fault_rate)
 
+    credentials = tenant_credentials(tenant)
     apps = (
         perfectquote_app(seed=seed, faults=faults(), fault_seed=fault_seed,
-                         rate_limit_per_s=20 if rate_limit else None),
-        benefitpoint_app(seed=seed, faults=faults(), fault_seed=fault_seed, instance=benefitpoint_instance),
-        exchange_app(seed=seed, faults=faults(), fault_seed=fault_seed),
+                         rate_limit_per_s=20 if rate_limit else None,
+                         token=credentials["PERFECTQUOTE_TOKEN"]),
+        benefitpoint_app(seed=seed, faults=faults(), fault_seed=fault_seed, instance=benefitpoint_instance,
+                         credentials=(credentials["BENEFITPOINT_USERNAME"],
+                                      credentials["BENEFITPOINT_PASSWORD"])),
+        exchange_app(seed=seed, faults=faults(), fault_seed=fault_seed,
+                     api_key=credentials["CARRIER_EXCHANGE_API_KEY"]),
     )
     servers: list[ServerThread] = []
     try:
@@ -97,4 +112,4 @@ def start_sandboxes(*, host: str = "127.0.0.1", perfectquote_port: int | None = 
     pq, bp, exchange = servers
     return Sandboxes(perfectquote_url=f"{pq.url}/api/v1", benefitpoint_url=bp.url, exchange_url=exchange.url,
                      perfectquote_app=apps[0], benefitpoint_app=apps[1], exchange_app=apps[2],
-                     servers=servers)
+                     servers=servers, credentials=credentials)

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from config.secrets import SecretBox
 from reconciliation.agency import SECRET_FIELDS, Agency, AgencyCredentials, AgencyListing
+from reconciliation.storage.agency_scope import EVERY_AGENCY_OPTION
 from reconciliation.storage.errors import RecordNotFound, StorageError
-from reconciliation.storage.tables import AgencyRow
+from reconciliation.storage.tables import AgencyRow, GroupRow
 
 
 class AgencyExists(StorageError):
@@ -58,6 +59,19 @@ def agency_row(session: Session, name: str) -> AgencyRow:
     return row
 
 
+def agency_row_by_id(session: Session, agency_id: int) -> AgencyRow:
+    row = session.get(AgencyRow, agency_id)
+    if row is None:
+        raise RecordNotFound(f"no agency with id {agency_id}")
+    return row
+
+
+def holds_groups(session: Session, agency_id: int) -> bool:
+    """Whether any group is connected in the agency (whatever agency the session is bound to)."""
+    query = select(GroupRow.id).where(GroupRow.agency_id == agency_id).limit(1)
+    return session.scalars(query.execution_options(**{EVERY_AGENCY_OPTION: True})).first() is not None
+
+
 def agencies_table_exists(session: Session) -> bool:
     """False for a database not yet migrated to agencies (a command's context is built before the upgrade)."""
     return inspect(session.connection()).has_table(AgencyRow.__tablename__)
@@ -70,6 +84,10 @@ def list_agencies(session: Session) -> list[AgencyListing]:
 
 def load_agency(session: Session, name: str, *, box: SecretBox, exchange_url: str) -> Agency:
     return agency_value(agency_row(session, name), box=box, exchange_url=exchange_url)
+
+
+def load_agency_by_id(session: Session, agency_id: int, *, box: SecretBox, exchange_url: str) -> Agency:
+    return agency_value(agency_row_by_id(session, agency_id), box=box, exchange_url=exchange_url)
 
 
 def check_key(session: Session, *, box: SecretBox) -> None:

@@ -5,7 +5,7 @@ The feed cycle writes only `named_version`; a sync writes `known_version` (`snap
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 from uuid import uuid4
@@ -17,19 +17,11 @@ from sqlalchemy.orm import Session
 
 from reconciliation.known_plans import EntityKey, FeedEntity
 from reconciliation.side import Side
+from reconciliation.storage.agency_scope import agency_of
 from reconciliation.storage.groups import chunks
 from reconciliation.storage.tables import RemoteEntityRow
 
 UNVERSIONED = "unversioned:"
-
-
-def entity_rows(session: Session, system: str, plan_ids: Collection[str]) -> list[RemoteEntityRow]:
-    rows: list[RemoteEntityRow] = []
-    for chunk in chunks(sorted(set(plan_ids))):
-        query = select(RemoteEntityRow).where(RemoteEntityRow.system == system,
-                                              RemoteEntityRow.plan_id.in_(chunk))
-        rows.extend(session.scalars(query))
-    return rows
 
 
 def key_filter(system: str, key: EntityKey) -> Any:
@@ -42,6 +34,8 @@ def insert_missing(session: Session, rows: list[dict[str, Any]]) -> None:
     entity first at the same time): one statement where the database can skip a conflict itself."""
     if not rows:
         return
+    agency_id = agency_of(session)
+    rows = [{**row, "agency_id": agency_id} for row in rows]
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
         module = postgresql if dialect == "postgresql" else sqlite

@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from reconciliation.link_entry import PlanRef
 from reconciliation.pending import PendingPlan, UnreadableChange, retry_due
 from reconciliation.side import Side
+from reconciliation.storage.agency_scope import agency_of
 from reconciliation.storage.groups import chunks
 from reconciliation.storage.tables import GroupRow, PendingPlanRow, UnreadableChangeRow, WatermarkRow
 
 
 def get_watermark(session: Session, system: str) -> str | None:
     """The server's watermark from the last successful cycle; None before the first."""
-    row = session.get(WatermarkRow, str(system))
+    row = session.get(WatermarkRow, (agency_of(session), str(system)))
     return None if row is None else row.watermark
 
 
@@ -26,7 +27,7 @@ def set_watermark(session: Session, system: str, watermark: str) -> None:
     """Store the watermark a successful cycle read to."""
     if not watermark.strip():
         raise ValueError(f"watermark for {system}: empty; keep the previous one instead")
-    row = session.get(WatermarkRow, str(system)) or WatermarkRow(system=str(system))
+    row = session.get(WatermarkRow, (agency_of(session), str(system))) or WatermarkRow(system=str(system))
     row.watermark = watermark
     session.add(row)
     session.flush()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,7 +21,7 @@ from reconciliation.plan import Plan
 from reconciliation.plan_fields import plan_from_json, plan_to_json
 from reconciliation.records import CreateIntent, Link
 from reconciliation.side import Side
-from reconciliation.states import LinkState
+from reconciliation.states import ConflictStatus, LinkState
 from reconciliation.storage.errors import (
     InvalidLinkEntry,
     PlanAlreadyLinked,
@@ -28,7 +30,7 @@ from reconciliation.storage.errors import (
     StorageError,
 )
 from reconciliation.storage.groups import chunks, group_row
-from reconciliation.storage.tables import GroupRow, LinkRow
+from reconciliation.storage.tables import ConflictRow, GroupRow, LinkRow
 
 
 def new_link_id() -> str:
@@ -43,7 +45,7 @@ def _plan_ids(row: LinkRow) -> dict[Side, str | None]:
     return {Side.PERFECTQUOTE: row.perfectquote_plan_id, Side.BENEFITPOINT: row.benefitpoint_plan_id}
 
 
-def _link_value(row: LinkRow, group_id: str) -> Link:
+def _link_value(row: LinkRow, group_id: str, *, decoded: bool = True) -> Link:
     stored = {Side.PERFECTQUOTE: row.baseline_perfectquote, Side.BENEFITPOINT: row.baseline_benefitpoint}
     intent = row.create_intent
     return Link(
@@ -52,7 +54,8 @@ def _link_value(row: LinkRow, group_id: str) -> Link:
         choice=Choice(row.choice),
         source_of_truth=None if row.source_of_truth is None else Side(row.source_of_truth),
         plan_ids=_plan_ids(row),
-        baselines={side: None if json is None else plan_from_json(json) for side, json in stored.items()},
+        baselines={side: None if json is None or not decoded else plan_from_json(json)
+                   for side, json in stored.items()},
         state=LinkState(row.state),
         version=row.version,
         last_error=row.last_error,
@@ -124,15 +127,36 @@ def _owners(session: Session, entries: Iterable[LinkEntry]) -> dict[PlanRef, str
     return found
 
 
-def links_for_group(session: Session, group_id: str) -> list[Link]:
-    """Every link of the group, unlinked ones too, oldest first."""
+def links_for_group(session: Session, group_id: str, *,
+                    baselines_for: Collection[PlanRef] | None = None) -> list[Link]:
+    """Every link of the group, unlinked ones too, oldest first.
+
+    With `baselines_for`, only the links naming one of those plans carry their baselines (decoding
+    them is most of the cost); the others' are None, fit for counting the group, never for a sync.
+    """
     query = (
         select(LinkRow)
         .join(GroupRow, GroupRow.id == LinkRow.group_connection_id)
         .where(GroupRow.perfectquote_group_id == group_id)
     )
     rows = session.scalars(query.order_by(LinkRow.created_at, LinkRow.id))
-    return [_link_value(row, group_id) for row in rows]
+    if baselines_for is None:
+        return [_link_value(row, group_id) for row in rows]
+    wanted = {(Side(side), str(plan_id)) for side, plan_id in baselines_for}
+    return [_link_value(row, group_id, decoded=not wanted.isdisjoint(_plan_ids(row).items())) for row in rows]
+
+
+def settlements_by_link(session: Session, link_ids: Iterable[str]) -> dict[str, dict[str, Side]]:
+    """`settlements_for_link` of many links in one query: link id -> field path -> the side chosen."""
+    found: dict[str, dict[str, Side]] = {}
+    for chunk in chunks(sorted(set(link_ids))):
+        query = (select(ConflictRow.link_id, ConflictRow.field_path, ConflictRow.settled_side)
+                 .where(ConflictRow.link_id.in_(chunk), ConflictRow.status == ConflictStatus.SETTLED.value,
+                        ConflictRow.settled_side.is_not(None))
+                 .order_by(ConflictRow.id))
+        for link_id, path, side in session.execute(query):
+            found.setdefault(link_id, {})[path] = Side(side)
+    return found
 
 
 def link_row(session: Session, link_id: str) -> LinkRow:
@@ -215,20 +239,37 @@ def advance_baselines(
     error: str | None = None,
 ) -> Link:
     """Only once the writes are confirmed: store what each side now holds (None or absent: unchanged)."""
-    row = _row_as_read(session, link)
-    if (perfectquote := baselines.get(Side.PERFECTQUOTE)) is not None:
-        row.baseline_perfectquote = plan_to_json(perfectquote)
-    if (benefitpoint := baselines.get(Side.BENEFITPOINT)) is not None:
-        row.baseline_benefitpoint = plan_to_json(benefitpoint)
-    _set_state(row, state, error)
-    return _flush(session, row)
+    given = {side: plan for side in Side if (plan := baselines.get(side)) is not None}
+    columns = {_BASELINE_COLUMNS[side]: plan_to_json(plan) for side, plan in given.items()}
+    return _update(session, link, state=state, error=error, columns=columns,
+                   baselines={**link.baselines, **given})
 
 
 def set_link_state(session: Session, link: Link, state: LinkState, *, error: str | None = None) -> Link:
     """Move a link to `state`, recording `error` (or clearing it when None) against its plan."""
-    row = _row_as_read(session, link)
-    _set_state(row, state, error)
-    return _flush(session, row)
+    return _update(session, link, state=state, error=error, columns={}, baselines=link.baselines)
+
+
+_BASELINE_COLUMNS = {Side.PERFECTQUOTE: "baseline_perfectquote", Side.BENEFITPOINT: "baseline_benefitpoint"}
+
+
+def _update(session: Session, link: Link, *, state: LinkState, error: str | None, columns: dict[str, Any],
+            baselines: Mapping[Side, Plan | None]) -> Link:
+    """One conditional UPDATE of the link as read (its version): no read of the row first."""
+    now = utcnow()
+    error_at = None if error is None else now
+    statement = (update(LinkRow).where(LinkRow.id == link.id, LinkRow.version == link.version)
+                 .values(**columns, state=LinkState(state).value, last_error=error, last_error_at=error_at,
+                         updated_at=now, version=link.version + 1)
+                 .execution_options(synchronize_session=False))
+    if session.execute(statement).rowcount != 1:
+        link_row(session, link.id)  # RecordNotFound when it is not stored at all
+        raise StaleLink(_stale_message(link.id))
+    cached = session.identity_map.get(inspect(LinkRow).identity_key_from_primary_key([link.id]))
+    if cached is not None:
+        session.expire(cached)
+    return replace(link, baselines=dict(baselines), state=LinkState(state), version=link.version + 1,
+                   last_error=error, last_error_at=error_at)
 
 
 def _set_state(row: LinkRow, state: LinkState, error: str | None) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from config.column_types import utcnow
@@ -60,8 +60,9 @@ def start_run(session: Session, *, trigger: str, group_id: str | None = None,
     """
     if not trigger.strip():
         raise ValueError("start run: the trigger is empty (expected feed, daily, manual, dry_run, ...)")
+    group = None if group_id is None else group_row(session, group_id)
     row = RunRow(
-        group_connection_id=None if group_id is None else group_row(session, group_id).id,
+        group_connection_id=None if group is None else group.id,
         trigger=trigger.strip(),
         outcome=RunOutcome.RUNNING.value,
         fence_token=fence_token,
@@ -70,20 +71,22 @@ def start_run(session: Session, *, trigger: str, group_id: str | None = None,
         _close_abandoned(session, row.group_connection_id, fence_token)
     session.add(row)
     session.flush()
+    # The session holds rows only weakly: kept for the run's end, they are not read again for it.
+    session.info.setdefault("plansync.runs", {})[row.id] = (row, group)
     return _run_value(row, group_id)
 
 
 def _close_abandoned(session: Session, group_connection_id: int | None, fence_token: int | None) -> None:
     """Older runs of the group still `running` belong to a worker that died or stopped: one group runs
-    once at a time, and the fence makes sure they write nothing more."""
-    query = select(RunRow).where(RunRow.group_connection_id == group_connection_id,
-                                 RunRow.outcome == RunOutcome.RUNNING.value)
+    once at a time, and the fence makes sure they write nothing more. One UPDATE, no read first."""
+    statement = update(RunRow).where(RunRow.group_connection_id == group_connection_id,
+                                     RunRow.outcome == RunOutcome.RUNNING.value)
     if fence_token is not None:
-        query = query.where(or_(RunRow.fence_token.is_(None), RunRow.fence_token < fence_token))
-    for row in session.scalars(query):
-        row.outcome = RunOutcome.SUPERSEDED.value
-        row.finished_at = utcnow()
-        row.error = "abandoned: the process running it stopped before it finished; a newer run took over"
+        statement = statement.where(or_(RunRow.fence_token.is_(None), RunRow.fence_token < fence_token))
+    session.execute(statement.values(
+        outcome=RunOutcome.SUPERSEDED.value, finished_at=utcnow(),
+        error="abandoned: the process running it stopped before it finished; a newer run took over",
+    ).execution_options(synchronize_session=False))
 
 
 def run_row(session: Session, run_id: int) -> RunRow:
@@ -177,13 +180,18 @@ def log_change(
 
 
 def log_write(session: Session, run_id: int, link_id: str, write: Write) -> list[Change]:
-    """Every field of a confirmed write, in the direction of the side written."""
-    direction = Direction.into(write.side)
-    return [
-        log_change(session, run_id, link_id, direction=direction, path=change.path, before=change.before,
-                   after=change.after)
-        for change in write.changes
-    ]
+    """Every field of a confirmed write, in the direction of the side written: one flush for all.
+
+    The run and the link are those the caller's sync holds; their foreign keys refuse any other.
+    """
+    direction = Direction.into(write.side).value
+    rows = [ChangeRow(run_id=run_id, link_id=link_id, direction=direction, field_path=change.path,
+                      before=stored_value(change.path, change.before),
+                      after=stored_value(change.path, change.after))
+            for change in write.changes]
+    session.add_all(rows)
+    session.flush()
+    return [_change_value(row) for row in rows]
 
 
 def changes_for_run(session: Session, run_id: int) -> list[Change]:

@@ -7,15 +7,20 @@ conditional update), so that a change the feed names during a sync is never take
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import Table, and_, delete, inspect, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from config.column_types import utcnow
 from reconciliation.known_plans import EntityKey, EntityVersions, PlanSnapshot
+from reconciliation.link_entry import PlanRef
 from reconciliation.side import Side
-from reconciliation.storage.entities import entity_rows, insert_missing, key_filter
+from reconciliation.storage.agency_scope import agency_of
+from reconciliation.storage.entities import key_filter
 from reconciliation.storage.groups import chunks
 from reconciliation.storage.tables import PlanSnapshotRow, RemoteEntityRow
 
@@ -23,58 +28,59 @@ from reconciliation.storage.tables import PlanSnapshotRow, RemoteEntityRow
 def plan_snapshots(session: Session, side: Side, plan_ids: Iterable[str]) -> dict[str, PlanSnapshot]:
     """The stored snapshots of these plans, each with its entities' versions; a plan with versions but
     no record stored yet has a snapshot that is not `stored`."""
-    system, wanted = Side(side).value, sorted({str(plan_id) for plan_id in plan_ids})
-    entities: dict[str, dict[EntityKey, EntityVersions]] = {}
-    for row in entity_rows(session, system, wanted):
-        entities.setdefault(row.plan_id or "", {})[(row.entity_type, row.entity_id)] = EntityVersions(
-            known=row.known_version, named=row.named_version)
-    found = {}
-    for chunk in chunks(wanted):
-        query = select(PlanSnapshotRow).where(PlanSnapshotRow.system == system,
-                                              PlanSnapshotRow.plan_id.in_(chunk))
-        for row in session.scalars(query):
-            found[row.plan_id] = PlanSnapshot(side=Side(side), plan_id=row.plan_id, version=row.version,
-                                              native=row.native, entities=entities.get(row.plan_id, {}))
-    for plan_id, versions in entities.items():
-        if plan_id not in found:
-            found[plan_id] = PlanSnapshot(side=Side(side), plan_id=plan_id, entities=versions)
-    return found
+    found = snapshots_of(session, [(Side(side), str(plan_id)) for plan_id in plan_ids])
+    return {plan_id: snapshot for (_, plan_id), snapshot in found.items()}
+
+
+def snapshots_of(session: Session, refs: Iterable[PlanRef]) -> dict[PlanRef, PlanSnapshot]:
+    """`plan_snapshots` of plans of both systems: one query of each table, columns only."""
+    wanted = {(Side(side), str(plan_id)) for side, plan_id in refs}
+    systems, plan_ids = sorted({side.value for side, _ in wanted}), sorted({plan_id for _, plan_id in wanted})
+    entities: dict[PlanRef, dict[EntityKey, EntityVersions]] = {}
+    found: dict[PlanRef, PlanSnapshot] = {}
+    for chunk in chunks(plan_ids):
+        query = select(RemoteEntityRow.system, RemoteEntityRow.plan_id, RemoteEntityRow.entity_type,
+                       RemoteEntityRow.entity_id, RemoteEntityRow.known_version, RemoteEntityRow.named_version
+                       ).where(RemoteEntityRow.system.in_(systems), RemoteEntityRow.plan_id.in_(chunk))
+        for system, plan_id, entity_type, entity_id, known, named in session.execute(query):
+            if (ref := (Side(system), plan_id)) in wanted:
+                versions = EntityVersions(known=known, named=named)
+                entities.setdefault(ref, {})[(entity_type, entity_id)] = versions
+        query = select(PlanSnapshotRow.system, PlanSnapshotRow.plan_id, PlanSnapshotRow.version,
+                       PlanSnapshotRow.native).where(PlanSnapshotRow.system.in_(systems),
+                                                     PlanSnapshotRow.plan_id.in_(chunk))
+        for system, plan_id, version, native in session.execute(query):
+            if (ref := (Side(system), plan_id)) in wanted:
+                found[ref] = PlanSnapshot(side=ref[0], plan_id=plan_id, version=version, native=native)
+    return {ref: PlanSnapshot(side=ref[0], plan_id=ref[1], version=snapshot.version if snapshot else "",
+                              native=snapshot.native if snapshot else {}, entities=entities.get(ref, {}))
+            for ref in wanted if (snapshot := found.get(ref)) is not None or ref in entities}
 
 
 def remember_plan(session: Session, side: Side, plan_id: str, *, owner_id: str | None, version: str,
                   native: Mapping[str, Any], parts: Mapping[EntityKey, str | None],
                   read: Mapping[EntityKey, str | None]) -> None:
-    """Store the plan as just read or written, and its entities' versions (flushed, not committed).
+    """Store the plan as just read or written, and its entities' versions (not committed).
 
     `parts`: the plan's entities and the versions their records carry (None: the record has none).
     `read`: the entities read again because a feed named them, with the version named then; each is no
     longer changed unless the feed has named another version since. A part without a version of its
-    own is known at least at the version named before it was read. What is already stored is not
-    written again.
+    own is known at least at the version named before it was read. The snapshot and the entities are
+    each one upsert: nothing is read first (a caller with nothing new to store does not call).
     """
-    system, plan_id = Side(side).value, str(plan_id)
-    snapshot = session.get(PlanSnapshotRow, (system, plan_id))
-    if snapshot is None:
-        session.add(PlanSnapshotRow(system=system, plan_id=plan_id, version=version, native=dict(native)))
-    elif snapshot.version != version or snapshot.native != native:
-        snapshot.version, snapshot.native = version, dict(native)
+    system, plan_id, agency_id = Side(side).value, str(plan_id), agency_of(session)
+    _upsert(session, PlanSnapshotRow, [
+        {"agency_id": agency_id, "system": system, "plan_id": plan_id, "version": version,
+         "native": dict(native), "recorded_at": utcnow()}], columns=("version", "native", "recorded_at"))
     known = {key: part_version if part_version is not None else read.get(key)
              for key, part_version in parts.items()}
-    stored = {(row.entity_type, row.entity_id): row for row in entity_rows(session, system, [plan_id])}
-    insert_missing(session, [
-        {"system": system, "entity_type": key[0], "entity_id": key[1], "plan_id": plan_id,
-         "owner_id": owner_id, "known_version": version_known, "named_version": None}
-        for key, version_known in known.items() if key not in stored])
-    for key, row in stored.items():
-        if key not in known:
-            continue
-        if (row.plan_id, row.owner_id, row.known_version) != (plan_id, owner_id, known[key]):
-            row.plan_id, row.owner_id, row.known_version = plan_id, owner_id, known[key]
-    session.flush()
+    _upsert(session, RemoteEntityRow, [
+        {"agency_id": agency_id, "system": system, "entity_type": key[0], "entity_id": key[1],
+         "plan_id": plan_id, "owner_id": owner_id, "known_version": version_known, "named_version": None}
+        for key, version_known in known.items()], columns=("plan_id", "owner_id", "known_version"))
     for key, observed in read.items():
-        row = stored.get(key)
-        if key in known and row is not None and row.named_version == known[key]:
-            continue
+        if key in known and observed == known[key]:
+            continue  # the update below would set the version it matched on: nothing to do
         match = and_(key_filter(system, key), RemoteEntityRow.named_version.is_not_distinct_from(observed))
         if key in known:
             statement: Any = update(RemoteEntityRow).where(match).values(named_version=known[key])
@@ -82,7 +88,40 @@ def remember_plan(session: Session, side: Side, plan_id: str, *, owner_id: str |
             # Read again and gone (a deleted summary or rate): forgotten, unless named again since.
             statement = delete(RemoteEntityRow).where(match)
         session.execute(statement.execution_options(synchronize_session=False))
-    for row in stored.values():
-        session.expire(row)
+    _expire_cached(session, RemoteEntityRow, [
+        {"agency_id": agency_id, "system": system, "entity_type": key[0], "entity_id": key[1]}
+        for key in known.keys() | read.keys()])
 
 
+def _upsert(session: Session, entity: type[Any], rows: list[dict[str, Any]], *,
+            columns: Sequence[str]) -> None:
+    """Insert the rows, or set `columns` of those already stored: one statement, no read first."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        for row in rows:
+            session.merge(entity(**row))
+        session.flush()
+        return
+    session.execute(_upsert_statement(dialect, entity.__table__, tuple(columns)), rows)
+    _expire_cached(session, entity, rows)
+
+
+@cache
+def _upsert_statement(dialect: str, table: Table, columns: tuple[str, ...]) -> Any:
+    """Built once per table: the statement is compiled once and its cached form reused for every row."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(table)
+    return statement.on_conflict_do_update(index_elements=[column.name for column in table.primary_key],
+                                           set_={name: statement.excluded[name] for name in columns})
+
+
+def _expire_cached(session: Session, entity: type[Any], rows: Iterable[Mapping[str, Any]]) -> None:
+    """A statement wrote these rows behind the session's back: a copy it holds is read again when used."""
+    mapper = inspect(entity)
+    for row in rows:
+        cached = session.identity_map.get(
+            mapper.identity_key_from_primary_key([row[column.key] for column in mapper.primary_key]))
+        if cached is not None:
+            session.expire(cached)

@@ -10,20 +10,25 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from config.column_types import UtcDateTime, json_column, utcnow
 from config.db import Base
+from reconciliation.storage.agency_scope import AgencyScoped
 
 ID_LENGTH = 64
 NAME_LENGTH = 255
 
 
-class GroupRow(Base):
+class GroupRow(AgencyScoped, Base):
     """A PerfectQuote group connected to a BenefitPoint account, one to one both ways."""
 
     __tablename__ = "group_connections"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "perfectquote_group_id", name="uq_group_connections_group"),
+        UniqueConstraint("agency_id", "benefitpoint_account_id", name="uq_group_connections_account"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    perfectquote_group_id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    perfectquote_group_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     perfectquote_group_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    benefitpoint_account_id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    benefitpoint_account_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     benefitpoint_account_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     conflict_policy: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -31,18 +36,22 @@ class GroupRow(Base):
     fence_token: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
-class LinkRow(Base):
+class LinkRow(AgencyScoped, Base):
     """A user's choice for one plan (or a pair), and what each side held after the last sync."""
 
     __tablename__ = "plan_links"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "perfectquote_plan_id", name="uq_plan_links_perfectquote_plan"),
+        UniqueConstraint("agency_id", "benefitpoint_plan_id", name="uq_plan_links_benefitpoint_plan"),
+    )
 
     # Generated before any call: it travels with creates as the idempotency key.
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     group_connection_id: Mapped[int] = mapped_column(ForeignKey("group_connections.id"), index=True)
     choice: Mapped[str] = mapped_column(String(16))
     source_of_truth: Mapped[str | None] = mapped_column(String(16))
-    perfectquote_plan_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), unique=True)
-    benefitpoint_plan_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), unique=True)
+    perfectquote_plan_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    benefitpoint_plan_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     state: Mapped[str] = mapped_column(String(16))
     baseline_perfectquote: Mapped[dict[str, Any] | None] = mapped_column(json_column())
     baseline_benefitpoint: Mapped[dict[str, Any] | None] = mapped_column(json_column())
@@ -57,7 +66,7 @@ class LinkRow(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class RunRow(Base):
+class RunRow(AgencyScoped, Base):
     """One run: a group's sync, or a whole cycle when no group is set."""
 
     __tablename__ = "sync_runs"
@@ -81,7 +90,7 @@ class RunRow(Base):
     fence_token: Mapped[int | None] = mapped_column(BigInteger)
 
 
-class ChangeRow(Base):
+class ChangeRow(AgencyScoped, Base):
     """One field written to one side: the value it had before and the value it has now."""
 
     __tablename__ = "change_log"
@@ -98,7 +107,7 @@ class ChangeRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class ConflictRow(Base):
+class ConflictRow(AgencyScoped, Base):
     """Both sides changed one field to different values; `winner` None means held for review."""
 
     __tablename__ = "conflicts"
@@ -117,10 +126,11 @@ class ConflictRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class AccountRow(Base):
+class AccountRow(AgencyScoped, Base):
     """A BenefitPoint account as last listed, for the connect-a-group search."""
 
     __tablename__ = "account_cache"
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True, autoincrement=False)
 
     account_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH), index=True)
@@ -128,17 +138,18 @@ class AccountRow(Base):
     refreshed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class WatermarkRow(Base):
+class WatermarkRow(AgencyScoped, Base):
     """Where a system's change feed was last read to, advanced only after a successful cycle."""
 
     __tablename__ = "feed_watermarks"
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True, autoincrement=False)
 
     system: Mapped[str] = mapped_column(String(32), primary_key=True)
     watermark: Mapped[str] = mapped_column(String(NAME_LENGTH))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
-class PendingPlanRow(Base):
+class PendingPlanRow(AgencyScoped, Base):
     """A plan a change feed named for a group, kept until the run that reconciles its link removes it."""
 
     __tablename__ = "pending_plans"
@@ -157,10 +168,11 @@ class PendingPlanRow(Base):
     claimed_by_run: Mapped[int | None] = mapped_column(Integer)
 
 
-class UnreadableChangeRow(Base):
+class UnreadableChangeRow(AgencyScoped, Base):
     """An entity of a change feed whose plan could not be found out; the next cycle asks again."""
 
     __tablename__ = "unreadable_changes"
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True, autoincrement=False)
 
     system: Mapped[str] = mapped_column(String(32), primary_key=True)
     entity_type: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -170,10 +182,11 @@ class UnreadableChangeRow(Base):
     last_error: Mapped[str] = mapped_column(Text)
 
 
-class PlanSnapshotRow(Base):
+class PlanSnapshotRow(AgencyScoped, Base):
     """A plan as last read or written, in its system's own record, so an unchanged plan is not read again."""
 
     __tablename__ = "plan_snapshots"
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True, autoincrement=False)
 
     system: Mapped[str] = mapped_column(String(16), primary_key=True)
     plan_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
@@ -182,12 +195,13 @@ class PlanSnapshotRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
-class RemoteEntityRow(Base):
+class RemoteEntityRow(AgencyScoped, Base):
     """One entity of a plan (a BenefitPoint product, summary or rate; a PerfectQuote plan): the plan it
     belongs to, the version its snapshot holds (`known`) and the version a change feed last named."""
 
     __tablename__ = "remote_entities"
-    __table_args__ = (Index("ix_remote_entities_plan", "system", "plan_id"),)
+    __table_args__ = (Index("ix_remote_entities_plan", "agency_id", "system", "plan_id"),)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True, autoincrement=False)
 
     system: Mapped[str] = mapped_column(String(16), primary_key=True)
     entity_type: Mapped[str] = mapped_column(String(64), primary_key=True)

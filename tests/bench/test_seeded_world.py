@@ -20,7 +20,8 @@ from connectors.sandbox.perfectquote import cursors
 from reconciliation.side import Side
 from reconciliation.storage import repository as repo
 from worker.runtime import jobs
-from worker.runtime.context import SyncContext, build_context, set_context
+from worker.runtime.context import SyncContext, build_context
+from worker.runtime.process_context import set_context
 from worker.service import group_sync
 
 

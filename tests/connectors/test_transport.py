@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 
 import httpx
@@ -56,3 +57,14 @@ def test_a_stream_without_a_length_is_cut_at_the_limit() -> None:
         send(client, client.build_request("GET", "/"), system="perfectquote", operation="list_plans",
              max_bytes=1000)
     assert len(pulled) <= 11
+
+
+def test_a_compressed_answer_is_refused_past_the_limit_of_what_it_inflates_to() -> None:
+    packed = gzip.compress(b"x" * 100_000)
+    client = _client(httpx.MockTransport(lambda request: httpx.Response(
+        200, headers={"content-encoding": "gzip", "content-length": str(len(packed))}, content=packed)))
+    # The declared length is the packed one, well under the limit: the inflated body is what counts.
+    with pytest.raises(BadResponse, match="larger than the limit"):
+        send(client, client.build_request("GET", "/"), system="perfectquote", operation="get_plan",
+             max_bytes=10_000)
+

@@ -24,8 +24,10 @@ from tests.e2e.harness import TIMING
 from tests.e2e.world import E2E_TIMING, SandboxTime
 from tests.worker.runtime.conftest import drop_namespace
 from worker.runtime import actors as actors_module
-from worker.runtime.actors import CYCLE_QUEUE, SYNC_QUEUE, Actors, declare_actors
-from worker.runtime.context import SyncContext, build_context, set_context
+from worker.runtime.actors import SYNC_QUEUE, Actors, declare_actors
+from worker.runtime.context import SyncContext, build_context
+from worker.runtime.cycle_actors import CYCLE_QUEUE
+from worker.runtime.process_context import set_context
 
 
 @dataclass(kw_only=True)

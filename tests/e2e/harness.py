@@ -51,7 +51,7 @@ def _record(line: str) -> None:
 
 
 def recording_sync(*, group_id: str, trigger: str, plan_refs: object = None,
-                   fence: object = None) -> dict[str, Any]:
+                   fence: object = None, agency_id: int = 0) -> dict[str, Any]:
     """The sync seam's stand-in in recording mode: `start` and `done` lines with this process's pid."""
     _record(f"start {group_id} {os.getpid()}")
     if os.environ.get("PLANSYNC_TEST_SLOW_GROUP", group_id) == group_id:

@@ -17,6 +17,7 @@ from sqlalchemy import delete
 from config.broker import make_broker
 from config.logging import configure_logging
 from connectors.sandbox.benefitpoint import operations, reads
+from reconciliation.agency import DEFAULT_AGENCY_ID
 from reconciliation.pending import PENDING_GRACE
 from reconciliation.plan import Rates
 from reconciliation.side import Side
@@ -26,7 +27,8 @@ from tests.e2e.conftest import Served, World
 from tests.e2e.world import E2E_TIMING, LinkedGroup, connect_and_link, edit_benefit, runs
 from tests.worker.runtime.conftest import drop_namespace
 from worker.runtime import jobs
-from worker.runtime.actors import CYCLE_QUEUE, SYNC_QUEUE, Actors, declare_actors
+from worker.runtime.actors import SYNC_QUEUE, Actors, declare_actors
+from worker.runtime.cycle_actors import CYCLE_QUEUE
 
 PQ, BP = Side.PERFECTQUOTE, Side.BENEFITPOINT
 
@@ -101,8 +103,9 @@ def test_a_broker_wiped_between_a_cycle_and_its_runs_loses_no_change(
     world.bp_time.pass_hour()
     marks = _watermarks(world)
 
-    # The clock's feed-cycle message, run here: feeds read, pending work and watermarks stored, nudges sent.
-    sender.feed_cycle("2026-11-22T02:00:00+00:00")
+    # The agency's feed-cycle message (what the clock's fans out to), run here: feeds read, pending work and
+    # watermarks stored, nudges sent.
+    sender.feed_cycle("2026-11-22T02:00:00+00:00", DEFAULT_AGENCY_ID)
     assert set(_pending(world)) >= {edited.group_id, other_edited.group_id}
     assert untouched.group_id not in _pending(world)
     assert _watermarks(world) != marks
@@ -123,8 +126,8 @@ def test_a_broker_wiped_between_a_cycle_and_its_runs_loses_no_change(
         assert len(runs(context.sessions)) == before
         # Minutes later the nudge never came: the sweeper sends it again.
         sweep = jobs.sweep_pending
-        monkeypatch.setattr(jobs, "sweep_pending",
-                            lambda: sweep(now=datetime.now(UTC) + PENDING_GRACE + timedelta(seconds=1)))
+        later = datetime.now(UTC) + PENDING_GRACE + timedelta(seconds=1)
+        monkeypatch.setattr(jobs, "sweep_pending", lambda agency_id: sweep(agency_id, now=later))
         sender.sweep_pending.send("2026-11-22T02:07:00+00:00")
         broker.join(CYCLE_QUEUE, timeout=30_000)
         broker.join(SYNC_QUEUE, timeout=30_000)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from deepdiff import DeepDiff
 from hypothesis import given, settings
 
 from reconciliation.decisions import Action, ConflictPolicy, LinkInput, SideState, WriteKind
-from reconciliation.field_diff import ABSENT
+from reconciliation.field_diff import ABSENT, changed_paths
 from reconciliation.plan import Plan
 from reconciliation.plan_fields import plan_to_fields
 from reconciliation.reconcile import reconcile
@@ -152,3 +153,12 @@ def test_with_diverged_baselines_every_change_still_reaches_both_sides_once(link
             if before.get(path, ABSENT) != now.get(path, ABSENT):
                 pq_value, bp_value = (_none(_value(world[held], path)) for held in Side)
                 assert pq_value == bp_value, path
+
+
+@given(plans(), plans())
+def test_the_field_diff_finds_the_paths_a_deep_diff_finds(before: Plan, after: Plan) -> None:
+    """`!=` over the canonical flat views is the whole diff: deepdiff, the generic tool, agrees."""
+    flat_before, flat_after = plan_to_fields(before), plan_to_fields(after)
+    deep = DeepDiff(dict(flat_before), dict(flat_after), view="tree", threshold_to_diff_deeper=0)
+    found = {str(level.path(output_format="list")[0]) for levels in deep.values() for level in levels}
+    assert changed_paths(flat_before, flat_after) == sorted(found)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from reconciliation import field_diff
 from reconciliation import reconcile as reconcile_module
 from reconciliation.decisions import Action, Choice, ConflictPolicy, FieldChange, SideState, WriteKind
 from reconciliation.reconcile import ReconcileInputError, reconcile
@@ -22,10 +21,10 @@ def test_an_unchanged_link_decides_nothing() -> None:
 
 
 def test_an_unchanged_link_is_never_diffed(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_deepdiff(*args: object, **kwargs: object) -> None:
-        raise AssertionError("deepdiff ran for an unchanged link")
+    def no_diff(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an unchanged link was diffed")
 
-    monkeypatch.setattr(field_diff, "DeepDiff", no_deepdiff)
+    monkeypatch.setattr(reconcile_module, "changed_paths", no_diff)
     assert reconcile(link(pq=synced(BASE, BASE), bp=synced(BASE, BASE))).action is Action.NOTHING
 
 

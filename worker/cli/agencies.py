@@ -107,7 +107,7 @@ def add_command(name: Name, perfectquote_url: PqUrl = None, perfectquote_token: 
 @agencies_app.command("list")
 def list_command(as_json: JsonOption = False) -> None:
     """Every stored agency; with none, the environment's settings are the one (default) agency."""
-    listed = _run(lambda sessions, _settings: service.list_agencies(sessions))
+    listed = _run(lambda sessions, settings: service.list_agencies(sessions, settings=settings))
 
     def render() -> None:
         if not listed:

@@ -17,12 +17,15 @@ from worker.cli import (
     console,
     db,
     demo,
+    history,
     plans,
+    revert,
     runs,
     sandbox,
     service,
     sync,
 )
+from worker.cli.agency_option import AGENCY_FLAG, AGENCY_VARIABLE, HELP, choose, hoisted
 from worker.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, one_line, unexpected, usage_line
 from worker.cli.merge_option import PairedMergeCommand
 
@@ -53,6 +56,8 @@ COMMANDS = {
     "changes": runs.changes,
     "conflicts": runs.conflicts,
     "settle": runs.settle,
+    "revert": revert.revert,
+    "history": history.history,
     "worker": service.worker,
     "clock": service.clock,
     "demo": demo.demo,
@@ -93,8 +98,10 @@ def options(
                                       "plansync -v sync GROUP)."),
     show_version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
                                       help="Print the version and exit."),
+    agency: str | None = typer.Option(None, AGENCY_FLAG, envvar=AGENCY_VARIABLE, metavar="NAME", help=HELP),
 ) -> None:
-    """The global options; both act before the command runs (`main` reads -v, --version is eager)."""
+    """The global options; they act before the command runs (`main` reads -v, --version is eager)."""
+    choose(agency)
 
 
 def command_of(args: list[str]) -> tuple[str | None, bool]:
@@ -133,7 +140,7 @@ def main() -> None:
     configure_logging(level=log_level(configured=configured, serving=serving, verbose=verbose),
                       stream=sys.stdout if serving else sys.stderr)
     try:
-        code = app(standalone_mode=False, prog_name="plansync")
+        code = app(args=hoisted(sys.argv[1:]), standalone_mode=False, prog_name="plansync")
     except NoArgsIsHelpError as error:  # the help is printed already
         raise SystemExit(error.exit_code) from None
     except ClickException as error:  # a wrong option or argument: one line, not a usage panel

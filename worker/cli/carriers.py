@@ -11,12 +11,10 @@ from typing import Any, TypeVar
 import typer
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.db import make_engine, make_session_factory
-from config.db_ready import prepare_database
-from config.settings import load_settings
 from connectors.exchange.connector import CarrierExchangeConnector
 from worker.cli.carrier_output import PREFIX, answer, echo, print_rows
 from worker.cli.errors import EXIT_BAD_INPUT, cli_errors, fail
+from worker.cli.output import command_context
 from worker.service import carrier_views
 from worker.service import carriers as service
 
@@ -35,21 +33,9 @@ JSON_OPTION = typer.Option(False, "--json", help="Print JSON.")
 
 @contextmanager
 def _wiring() -> Iterator[tuple[sessionmaker[Session], CarrierExchangeConnector]]:
-    """The database (ready, as for every command) and the exchange; failures are one line and a code."""
-    with cli_errors(prefix=PREFIX):
-        settings = load_settings()
-        prepare_database(settings.database_url)
-        engine = make_engine(settings.database_url)
-        exchange = CarrierExchangeConnector(base_url=settings.carrier_exchange_url,
-                                            api_key=settings.carrier_exchange_api_key,
-                                            timeout_s=settings.http_timeout_s,
-                                            retry={"max_attempts": settings.retry_max_attempts,
-                                                   "max_total_s": settings.retry_max_total_s})
-        try:
-            yield make_session_factory(engine), exchange
-        finally:
-            exchange.close()
-            engine.dispose()
+    """The chosen agency's database sessions (ready, as for every command) and its exchange connector."""
+    with command_context() as context, cli_errors(prefix=PREFIX):
+        yield context.sessions, context.exchange
 
 
 def _run(call: Callable[[sessionmaker[Session], CarrierExchangeConnector, datetime], T]) -> T:

@@ -16,11 +16,12 @@ from config.settings import load_settings
 from connectors.benefitpoint.catalogue_mapping import default_mapping
 from reconciliation.catalogue_draft import unmapped_lines
 from reconciliation.catalogue_mapping import CatalogueMapping, to_json
+from worker.cli.agency_option import chosen_agency
 from worker.cli.errors import EXIT_BAD_INPUT, cli_errors, fail
 from worker.cli.link_entries import read_map_file
 from worker.cli.output import emit, step_progress, table
 from worker.runtime.context import SyncContext, build_context
-from worker.service import agencies, catalogues
+from worker.service import agency_choice, catalogues
 
 PREFIX = "plansync catalogue"
 STDOUT = "-"
@@ -43,7 +44,7 @@ def _agency_context(name: str | None) -> Iterator[SyncContext]:
         engine = make_engine(settings.database_url)
         try:
             with make_session_factory(engine)() as session:
-                agency = agencies.resolve_agency(session, name, settings=settings)
+                agency = agency_choice.resolve_agency(session, name or chosen_agency(), settings=settings)
         finally:
             engine.dispose()
         context = build_context(settings, agency=agency)

@@ -12,8 +12,12 @@ from typing import Any, TypeVar
 import typer
 
 from config.db_ready import prepare_database
+from config.settings import load_settings
+from worker.cli.agency_option import chosen_agency
 from worker.cli.errors import cli_errors
-from worker.runtime.context import SyncContext, get_context
+from worker.runtime.context import SyncContext
+from worker.runtime.process_context import get_context, installed_context
+from worker.service.agency_choice import AgencyDisabled
 
 __all__ = ["cli_errors", "clip", "command_context", "emit", "progress", "show_value", "step_progress",
            "table"]
@@ -95,8 +99,14 @@ def step_progress(*, label: str, min_total: int | None = None) -> Iterator[Calla
 
 @contextmanager
 def command_context() -> Iterator[SyncContext]:
-    """The process context, its database ready: SQLite brought to the newest schema, any other checked."""
+    """The chosen agency's context (`--agency`, else the only one in service), its database ready: SQLite
+    brought to the newest schema, any other checked."""
     with cli_errors():
-        context = get_context()
-        prepare_database(context.settings.database_url)
+        installed = installed_context()
+        prepare_database((installed.settings if installed else load_settings()).database_url)
+        context = get_context(chosen_agency())
+        if context.agency.disabled:
+            name = context.agency.name
+            raise AgencyDisabled(f"agency {name} is disabled: its cycles and commands run nothing "
+                                 f"(`plansync agencies enable {name}`)")
         yield context

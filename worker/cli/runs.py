@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from reconciliation.side import Side
+from reconciliation.storage.history import ChangeFilter
+from worker.cli.errors import EXIT_BAD_INPUT, fail
 from worker.cli.output import clip, command_context, emit, show_value, table
-from worker.service import overview
+from worker.service import history, overview
 
 CHANGE_WIDTH = 70  # a change (rates) is cut wider than other cells; --json has it whole
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
@@ -38,17 +41,44 @@ def status(as_json: JsonOption = False) -> None:
     emit(data, as_json=as_json, render=render)
 
 
+def _moment(text: str | None, option: str) -> datetime | None:
+    """An ISO date or date-time; one without a zone is UTC."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date or date-time like 2026-03-01 or 2026-03-01T12:00",
+                                 param_hint=option) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def changes(
-    group_id: Annotated[str, typer.Argument(help="The PerfectQuote group id.")],
+    group_id: Annotated[str | None, typer.Argument(help="The PerfectQuote group id.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Recorded at or after (ISO, UTC).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Recorded before (ISO, UTC).")] = None,
+    field: Annotated[str | None, typer.Option("--field", help="Only this field (name, benefits.KEY, rates).")]
+    = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="Rows per page.")] = 200,
+    page: Annotated[int, typer.Option("--page", min=1, help="1: the newest page; 2: the one before.")] = 1,
+    prune: Annotated[bool, typer.Option("--prune", help="Drop the rows of runs older than "
+                                                       "CHANGE_LOG_RETENTION_DAYS (every group).")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """The change log: when, link, direction, field, before -> after (or not applied), run."""
+    if prune:
+        _prune(as_json=as_json)
+        return
+    if group_id is None:
+        fail("give a PerfectQuote group id (plansync changes GROUP), or --prune", EXIT_BAD_INPUT)
+    wanted = ChangeFilter(since=_moment(since, "--since"), until=_moment(until, "--until"), field=field)
     with command_context() as context:
-        rows = overview.changes(sessions=context.sessions, group_id=group_id)
-    emit(
-        rows,
-        as_json=as_json,
-        render=lambda: table(
+        found = history.change_rows(sessions=context.sessions, group_id=group_id, wanted=wanted, page=page,
+                                    limit=limit)
+    rows = found["changes"]
+
+    def render() -> None:
+        table(
             [
                 (
                     r["recorded_at"][:19],
@@ -63,8 +93,21 @@ def changes(
             ],
             headers=("when", "link", "direction", "field", "change", "run"),
             width=CHANGE_WIDTH + len(" (not applied)"),
-        ),
-    )
+        )
+        if found["pages"] > 1:
+            older = f"; --page {page + 1} for older" if page < found["pages"] else ""
+            typer.echo(f"page {page} of {found['pages']} ({found['total']} changes){older}")
+
+    emit(rows, as_json=as_json, render=render)
+
+
+def _prune(*, as_json: bool) -> None:
+    with command_context() as context:
+        days = context.settings.change_log_retention_days
+        pruned = history.prune_change_log(sessions=context.sessions, retention_days=days,
+                                          now=datetime.now(UTC))
+    emit({"pruned": pruned, "retention_days": days}, as_json=as_json,
+         render=lambda: typer.echo(f"Pruned {pruned} change-log rows of runs started over {days} days ago."))
 
 
 def conflicts(

@@ -12,7 +12,7 @@ from config.metrics import metrics_port, point_dramatiq_exposition
 from config.settings import Settings, load_settings, mask_url
 from worker.cli.errors import EXIT_BAD_INPUT, EXIT_FAILED, cli_errors, fail
 from worker.runtime.actors import current_actors
-from worker.runtime.context import runnable_agency
+from worker.runtime.context import serviceable_agencies
 from worker.runtime.processes import make_clock, run_embedded
 
 REDIS_CHECK_TIMEOUT_S = 5.0
@@ -27,7 +27,7 @@ def ready_to_serve() -> Settings:
     with cli_errors():
         settings = load_settings()
         prepare_database(settings.database_url)
-        runnable_agency(settings)  # a disabled agency, a wrong key: one line, before anything starts
+        serviceable_agencies(settings)  # every agency disabled, a wrong key: one line, before anything starts
         if settings.redis_url is not None:
             client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=REDIS_CHECK_TIMEOUT_S,
                                           socket_timeout=REDIS_CHECK_TIMEOUT_S)

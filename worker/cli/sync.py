@@ -44,8 +44,8 @@ def _run_here(context: SyncContext, group_id: str, *, dry_run: bool, bar: bool) 
         return run()
     actors = current_actors()
     try:
-        return run_group(actors.runs, actors.sync_group, run, group_id=group_id, trigger="manual",
-                         timing=actors.timing)
+        return run_group(actors.runs.for_agency(context.agency.id), actors.sync_group, run, group_id=group_id,
+                         trigger="manual", timing=actors.timing, agency_id=context.agency.id)
     except GroupBusy:
         typer.echo(
             f"plansync: group {group_id} is being synced by a worker right now; "
@@ -89,7 +89,7 @@ def sync(
                         report = _run_here(context, each, dry_run=dry_run, bar=len(groups) == 1)
                         results.append(report.as_dict())
                     else:
-                        results.append(_enqueue(each, limit_s=limit_s))
+                        results.append(_enqueue(each, limit_s=limit_s, agency_id=context.agency.id))
                 except KeyboardInterrupt:
                     fail(interrupted_line(context, each, in_process=in_process, dry_run=dry_run),
                          EXIT_INTERRUPTED)
@@ -121,12 +121,12 @@ def sync(
         raise typer.Exit(code)
 
 
-def _enqueue(group_id: str, *, limit_s: float | None) -> dict[str, Any]:
+def _enqueue(group_id: str, *, limit_s: float | None, agency_id: int) -> dict[str, Any]:
     """Queued for the workers; with a limit, the outcome of the run that covers it, or why there is none."""
     if limit_s is not None and sys.stderr.isatty():
         typer.echo(f"Waiting up to {limit_s:g} s for a worker to run {group_id} (Ctrl-C stops waiting)...",
                    err=True)
-    outcome = enqueue_sync(group_id, trigger="manual", wait_s=limit_s)
+    outcome = enqueue_sync(group_id, trigger="manual", wait_s=limit_s, agency_id=agency_id)
     if outcome is not None:
         return outcome
     if limit_s is None:

@@ -59,7 +59,7 @@ def run_sync(context: SyncContext, group_id: str) -> dict[str, Any]:
             sessions=context.sessions, systems=plan_systems(context), group_id=group_id, trigger="manual"
         ).as_dict()
         return _result(report)
-    outcome = enqueue_sync(group_id, trigger="manual", wait_s=WAIT_S)
+    outcome = enqueue_sync(group_id, trigger="manual", wait_s=WAIT_S, agency_id=context.agency.id)
     if outcome is None:
         return {
             "outcome": None,

@@ -17,10 +17,12 @@ from config.logging import configure_logging
 from config.migrate import upgrade_database
 from config.settings import Settings, load_settings
 from connectors.sandbox.launcher import Sandboxes, start_sandboxes
-from worker.runtime.actors import CYCLE_QUEUE, SYNC_QUEUE, Actors, declare_actors
+from worker.runtime.actors import SYNC_QUEUE, Actors, declare_actors
 from worker.runtime.clock import Clock, clock_cycles
-from worker.runtime.context import SyncContext, build_context, set_context
+from worker.runtime.context import SyncContext, build_context
+from worker.runtime.cycle_actors import CYCLE_QUEUE
 from worker.runtime.group_run import WorkerTiming
+from worker.runtime.process_context import set_context
 from worker.runtime.processes import make_clock
 
 DATABASE_NAME = "plansync-demo.db"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import dramatiq
 import redis
@@ -13,16 +12,19 @@ from dramatiq.middleware import CurrentMessage
 from config.broker import broker_redis, make_broker
 from config.logging import configure_logging, get_logger
 from config.settings import Settings, load_settings
+from reconciliation.agency import DEFAULT_AGENCY_ID
 from worker.runtime import jobs
-from worker.runtime.clock import DEFAULT_FEED_CYCLE_S, clock_cycles
+from worker.runtime.clock import DEFAULT_FEED_CYCLE_S
 from worker.runtime.coalesce import GroupRuns
+from worker.runtime.cycle_actors import declare_cycle_actors
+from worker.runtime.fair_share import FairShares, defer_message
 from worker.runtime.group_run import WorkerTiming, run_group
+from worker.runtime.process_context import process_contexts
 
 log = get_logger(__name__)
 
 SYNC_QUEUE = "syncs"
-CYCLE_QUEUE = "cycles"
-CYCLE_DONE_TTL_S = 7 * 24 * 3600
+DEFAULT_MAX_RUNS = 4
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Actors:
     runs: GroupRuns
     timing: WorkerTiming
     feed_cycle_s: int = DEFAULT_FEED_CYCLE_S
+    shares: FairShares | None = None
 
 
 def current_message_id() -> str:
@@ -48,86 +51,42 @@ def current_message_id() -> str:
 
 
 def declare_actors(broker: dramatiq.Broker, *, client: redis.Redis, namespace: str,
-                   timing: WorkerTiming | None = None, feed_cycle_s: int = DEFAULT_FEED_CYCLE_S) -> Actors:
-    """Declare every actor on `broker`; leases, pending flags and outcomes live in `client`.
+                   timing: WorkerTiming | None = None, feed_cycle_s: int = DEFAULT_FEED_CYCLE_S,
+                   shares: FairShares | None = None) -> Actors:
+    """Declare every actor on `broker`; leases, pending flags, outcomes and fair shares live in `client`.
 
     A function rather than import-time decorators: the dramatiq CLI (`worker.runtime.actors:setup`),
     the embedded mode and tests each choose their broker at run time, with no reliance on import order.
+    Every message names its agency (`agency_id`); a cycle message without one is the clock's, and becomes
+    one message per enabled agency, so that one agency's slow or failing cycle never holds up another's.
     """
     timing = timing or WorkerTiming()
     runs = GroupRuns(client, namespace=namespace)
-    # A cycle message older than its period is stale: the clock has sent the next one.
-    period_ms = {spec.name: spec.period_s * 1000 for spec in clock_cycles(feed_cycle_s=feed_cycle_s)}
-
-    def cycle_done(cycle: str, slot: str) -> bool:
-        # A redelivered cycle message (ack lost) must not enqueue its groups a second time.
-        return client.exists(f"{namespace}:cycle-done:{cycle}:{slot}") > 0
-
-    def mark_done(cycle: str, slot: str) -> None:
-        client.set(f"{namespace}:cycle-done:{cycle}:{slot}", "1", ex=CYCLE_DONE_TTL_S)
-
-    def enqueue_groups(cycle: str, slot: str, plan: jobs.CyclePlan) -> None:
-        group_ids = list(plan.group_ids)
-        for group_id in group_ids:
-            sync_group.send(group_id, cycle, None, plan.plan_refs.get(group_id))
-        mark_done(cycle, slot)
-        log.info("worker.cycle.finished", cycle=cycle, slot=slot, groups=len(group_ids))
-
+    shares = shares or FairShares(client, namespace=namespace, max_runs=DEFAULT_MAX_RUNS,
+                                  max_calls=DEFAULT_MAX_RUNS)
     @dramatiq.actor(broker=broker, actor_name="sync_group", queue_name=SYNC_QUEUE,
                     time_limit=timing.sync_time_limit_ms, max_retries=timing.max_retries)
     def sync_group(group_id: str, trigger: str, pending_token: str | None = None,
-                   plan_refs: list[list[str]] | None = None) -> None:
+                   plan_refs: list[list[str]] | None = None, agency_id: int = DEFAULT_AGENCY_ID) -> None:
         # Bound for the whole message (the log-context middleware clears them), its last line included.
-        structlog.contextvars.bind_contextvars(group_id=group_id, trigger=trigger)
-        run_group(runs, sync_group,
-                  lambda fence: jobs.sync_and_summarize(group_id=group_id, trigger=trigger,
-                                                        plan_refs=plan_refs, fence=fence),
-                  group_id=group_id, trigger=trigger, timing=timing, message_id=current_message_id(),
-                  pending_token=pending_token)
-
-    def cycle_actor(cycle: str, actor_name: str) -> dramatiq.Actor:
-        def body(slot: str) -> None:
-            if cycle_done(cycle, slot):
-                log.info("worker.cycle.already_done", cycle=cycle, slot=slot)
+        structlog.contextvars.bind_contextvars(group_id=group_id, trigger=trigger, agency_id=agency_id)
+        with shares.run_slot(agency_id).acquire(raise_on_failure=False) as acquired:
+            if not acquired:
+                defer_message(broker, agency_id=agency_id, max_runs=shares.max_runs)
                 return
-            # The feed cycle commits its pending work with the watermarks before it nudges any group.
-            plan = jobs.feed_cycle() if cycle == "feed" else jobs.daily_full()
-            enqueue_groups(cycle, slot, plan)
-            plan.confirm()
+            run_group(runs.for_agency(agency_id), sync_group,
+                      lambda fence: jobs.sync_and_summarize(group_id=group_id, trigger=trigger,
+                                                            plan_refs=plan_refs, fence=fence,
+                                                            agency_id=agency_id),
+                      group_id=group_id, trigger=trigger, timing=timing, message_id=current_message_id(),
+                      pending_token=pending_token, agency_id=agency_id)
 
-        return dramatiq.actor(body, broker=broker, actor_name=actor_name, queue_name=CYCLE_QUEUE,
-                              time_limit=timing.cycle_time_limit_ms, max_retries=timing.max_retries,
-                              max_age=period_ms[cycle])
-
-    @dramatiq.actor(broker=broker, actor_name="carrier_cycle", queue_name=CYCLE_QUEUE,
-                    time_limit=timing.cycle_time_limit_ms, max_retries=timing.max_retries,
-                    max_age=period_ms["carrier"])
-    def carrier_cycle(slot: str) -> None:
-        if cycle_done("carrier", slot):
-            log.info("worker.cycle.already_done", cycle="carrier", slot=slot)
-            return
-        summary: dict[str, Any] = jobs.carrier_cycle()
-        mark_done("carrier", slot)
-        log.info("worker.cycle.finished", cycle="carrier", slot=slot, summary=summary)
-
-    @dramatiq.actor(broker=broker, actor_name="sweep_pending", queue_name=CYCLE_QUEUE,
-                    time_limit=timing.cycle_time_limit_ms, max_retries=0, max_age=period_ms["sweep"])
-    def sweep_pending(slot: str) -> None:
-        # Pending work in the database whose nudge was lost (a wiped broker) or whose retry is due.
-        group_ids = jobs.sweep_pending()
-        for group_id in group_ids:
-            sync_group.send(group_id, "sweep", None, [])
-        log.info("worker.pending.swept", slot=slot, groups=len(group_ids))
-
-    @dramatiq.actor(broker=broker, actor_name="refresh_accounts", queue_name=CYCLE_QUEUE,
-                    time_limit=timing.cycle_time_limit_ms, max_retries=timing.max_retries)
-    def refresh_accounts() -> None:
-        log.info("worker.accounts.refreshed", accounts=jobs.refresh_accounts())
-
-    return Actors(sync_group=sync_group, feed_cycle=cycle_actor("feed", "feed_cycle"),
-                  daily_full=cycle_actor("daily", "daily_full"), refresh_accounts=refresh_accounts,
-                  carrier_cycle=carrier_cycle, sweep_pending=sweep_pending, runs=runs, timing=timing,
-                  feed_cycle_s=feed_cycle_s)
+    cycles = declare_cycle_actors(broker, client=client, namespace=namespace, timing=timing,
+                                  feed_cycle_s=feed_cycle_s, sync_group=sync_group)
+    return Actors(sync_group=sync_group, feed_cycle=cycles.feed_cycle, daily_full=cycles.daily_full,
+                  refresh_accounts=cycles.refresh_accounts, carrier_cycle=cycles.carrier_cycle,
+                  sweep_pending=cycles.sweep_pending, runs=runs, timing=timing, feed_cycle_s=feed_cycle_s,
+                  shares=shares)
 
 
 _declared: dict[str, Actors] = {}
@@ -142,8 +101,12 @@ def setup(settings: Settings | None = None, *, namespace: str = "plansync") -> A
 
 def _declare(settings: Settings, *, namespace: str) -> Actors:
     broker = make_broker(settings, namespace=namespace)
-    _declared[namespace] = declare_actors(broker, client=broker_redis(broker, settings), namespace=namespace,
-                                          feed_cycle_s=settings.feed_cycle_s)
+    client = broker_redis(broker, settings)
+    shares = FairShares(client, namespace=namespace, max_runs=settings.agency_max_runs,
+                        max_calls=settings.agency_max_benefitpoint_calls)
+    process_contexts().use_call_slots(shares.call_slot)
+    _declared[namespace] = declare_actors(broker, client=client, namespace=namespace,
+                                          feed_cycle_s=settings.feed_cycle_s, shares=shares)
     return _declared[namespace]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import redis
 
+from reconciliation.agency import DEFAULT_AGENCY_ID
 from worker.runtime.lease import Lease
 
 KEY_TTL_S = 24 * 3600
@@ -53,6 +54,14 @@ class GroupRuns:
         self.client = client
         self.namespace = namespace
         self.outcome_ttl_s = outcome_ttl_s
+
+    def for_agency(self, agency_id: int) -> GroupRuns:
+        """The runs of one agency's groups: the same group id in two agencies is two groups (the default
+        agency keeps the keys it had before agencies)."""
+        if agency_id == DEFAULT_AGENCY_ID:
+            return self
+        return GroupRuns(self.client, namespace=f"{self.namespace}:agency-{agency_id}",
+                         outcome_ttl_s=self.outcome_ttl_s)
 
     def _key(self, kind: str, name: str) -> str:
         return f"{self.namespace}:{kind}:{name}"

@@ -10,6 +10,7 @@ import dramatiq
 import structlog
 
 from config.logging import get_logger
+from reconciliation.agency import DEFAULT_AGENCY_ID
 from worker.runtime.coalesce import GroupRuns
 from worker.service.run_fence import FenceSource
 
@@ -51,17 +52,18 @@ Sync = Callable[[FenceSource], T]
 
 @overload
 def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Sync[T], *, group_id: str, trigger: str,
-              timing: WorkerTiming) -> T: ...
+              timing: WorkerTiming, agency_id: int = DEFAULT_AGENCY_ID) -> T: ...
 
 
 @overload
 def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Sync[T], *, group_id: str, trigger: str,
-              timing: WorkerTiming, message_id: str, pending_token: str | None = None) -> T | None: ...
+              timing: WorkerTiming, message_id: str, pending_token: str | None = None,
+              agency_id: int = DEFAULT_AGENCY_ID) -> T | None: ...
 
 
 def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Sync[T], *, group_id: str, trigger: str,
               timing: WorkerTiming, message_id: str | None = None,
-              pending_token: str | None = None) -> T | None:
+              pending_token: str | None = None, agency_id: int = DEFAULT_AGENCY_ID) -> T | None:
     """Run `sync` under the group's lease; return what it returned, or None when the message needed no run.
 
     `sync` is handed the run's fence source: the tokens it takes with the lease (and registers in the
@@ -73,7 +75,8 @@ def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Sync[T], *, group_id
     outcome is recorded under every message the run covers (what `sync --wait` reads). Without one
     (`sync --here`), a busy group raises GroupBusy. Either way the lease is renewed while `sync` runs and
     released by compare-and-delete, and triggers left pending meanwhile get exactly one follow-up run
-    (of the whole group, whatever plans they named).
+    (of the whole group, whatever plans they named). `runs` are the agency's (`GroupRuns.for_agency`);
+    the messages sent from here name `agency_id`.
     """
     with structlog.contextvars.bound_contextvars(group_id=group_id, trigger=trigger):
         if message_id is not None and _answered(runs, group_id, message_id, pending_token):
@@ -81,7 +84,7 @@ def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Sync[T], *, group_id
         lease = runs.lease(group_id, ttl_ms=timing.lease_ttl_ms)
         if not lease.acquire():
             _busy(runs, actor, group_id, remaining_ms=lease.remaining_ms(), timing=timing,
-                  message_id=message_id, pending_token=pending_token)
+                  message_id=message_id, pending_token=pending_token, agency_id=agency_id)
             return None
         outcome: dict[str, Any] = {"group_id": group_id, "trigger": trigger, "message_id": message_id}
         covered = [] if message_id is None else [message_id]
@@ -106,7 +109,7 @@ def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Sync[T], *, group_id
             else:
                 log.error("worker.lease.lost", key=lease.key)
             if runs.take_pending(group_id):
-                actor.send(group_id, "coalesced")
+                actor.send_with_options(args=(group_id, "coalesced"), kwargs={"agency_id": agency_id})
                 log.info("worker.trigger.follow_up")
 
 
@@ -123,7 +126,7 @@ def _answered(runs: GroupRuns, group_id: str, message_id: str, pending_token: st
 
 
 def _busy(runs: GroupRuns, actor: dramatiq.Actor, group_id: str, *, remaining_ms: int, timing: WorkerTiming,
-          message_id: str | None, pending_token: str | None) -> None:
+          message_id: str | None, pending_token: str | None, agency_id: int) -> None:
     """Leave a trigger message pending (one follow-up answers it); with no message, raise GroupBusy."""
     if message_id is None:
         raise GroupBusy(group_id, remaining_ms=remaining_ms)
@@ -133,5 +136,6 @@ def _busy(runs: GroupRuns, actor: dramatiq.Actor, group_id: str, *, remaining_ms
     if token is not None:
         # Safety net for an owner that died: look again once its lease must have expired.
         delay_ms = remaining_ms + timing.recheck_margin_ms
-        actor.send_with_options(args=(group_id, "coalesced", token), delay=delay_ms)
+        actor.send_with_options(args=(group_id, "coalesced", token), kwargs={"agency_id": agency_id},
+                                delay=delay_ms)
         log.info("worker.trigger.recheck", delay_ms=delay_ms)

@@ -11,11 +11,13 @@ from typing import Any
 from config.logging import get_logger
 from config.metrics import FEED_LAG
 from connectors.ports import PlanSystem
+from reconciliation.agency import DEFAULT_AGENCY_ID, Agency
 from reconciliation.side import Side
 from reconciliation.states import RunOutcome
 from reconciliation.storage import repository as repo
-from worker.runtime.context import SyncContext, get_context
-from worker.service import accounts, group_sync, pending_work
+from worker.runtime.context import SyncContext
+from worker.runtime.process_context import get_context, installed_context, process_contexts
+from worker.service import accounts, group_sync, history, pending_work
 from worker.service.carrier_jobs import run_carrier_cycle
 from worker.service.run_fence import FenceSource
 
@@ -46,7 +48,8 @@ def plan_systems(context: SyncContext) -> Mapping[Side, PlanSystem]:
 
 
 def sync_and_summarize(
-    *, group_id: str, trigger: str, plan_refs: list[list[str]] | None = None, fence: FenceSource | None = None
+    *, group_id: str, trigger: str, plan_refs: list[list[str]] | None = None,
+    fence: FenceSource | None = None, agency_id: int = DEFAULT_AGENCY_ID,
 ) -> dict[str, Any]:
     """A worker's sync of one group with this process's context: the whole group, or for a nudge
     (`plan_refs` given, a feed's or the sweeper's) the group's pending plans as the database holds them.
@@ -55,7 +58,7 @@ def sync_and_summarize(
     raises RunFailed, so that Dramatiq retries the message. `fence` issues the run's token under the
     group's lease; a superseded run's summary says so, and is not retried.
     """
-    context = get_context()
+    context = get_context(agency_id)
     refs = None
     if plan_refs is not None:
         # Plans a message names itself (enqueued by an earlier version) are reconciled too.
@@ -89,7 +92,7 @@ def _with_overlap(watermark: str | None) -> str | None:
     return (moment - timedelta(seconds=FEED_OVERLAP_S)).isoformat(timespec="milliseconds")
 
 
-def feed_cycle() -> CyclePlan:
+def feed_cycle(agency_id: int = DEFAULT_AGENCY_ID) -> CyclePlan:
     """Read both change feeds once; the plans whose change is news become pending work in the same
     transaction as the new watermarks; the groups to nudge.
 
@@ -99,7 +102,7 @@ def feed_cycle() -> CyclePlan:
     BenefitPoint entities whose answer was unreadable are kept and asked about again next cycle; the
     rest of the cycle goes on and the watermarks move.
     """
-    context = get_context()
+    context = get_context(agency_id)
     with context.sessions() as session:
         marks = {side: repo.get_watermark(session, side.value) for side in Side}
         retry = repo.unreadable_changes(session, Side.BENEFITPOINT)
@@ -138,24 +141,35 @@ def record_feed_lag(watermarks: Mapping[Side, str], *, now: datetime) -> None:
         FEED_LAG.labels(system=side.value).set(max(0.0, (now - moment).total_seconds()))
 
 
-def sweep_pending(*, now: datetime | None = None) -> list[str]:
+def sweep_pending(agency_id: int = DEFAULT_AGENCY_ID, *, now: datetime | None = None) -> list[str]:
     """The groups whose pending work waited too long (its nudge lost) or whose failed links are due again."""
-    return pending_work.nudge_due(get_context().sessions, now=now)
+    return pending_work.nudge_due(get_context(agency_id).sessions, now=now)
 
 
-def daily_full() -> CyclePlan:
-    """Every connected group, to catch anything a feed missed."""
-    with get_context().sessions() as session:
+def daily_full(agency_id: int = DEFAULT_AGENCY_ID) -> CyclePlan:
+    """Every connected group, to catch anything a feed missed; the change log past its retention goes."""
+    context = get_context(agency_id)
+    history.prune_change_log(sessions=context.sessions, now=datetime.now(UTC),
+                             retention_days=context.settings.change_log_retention_days)
+    with context.sessions() as session:
         return CyclePlan(group_ids=[group.group_id for group in repo.list_groups(session)])
 
 
-def refresh_accounts() -> int:
+def refresh_accounts(agency_id: int = DEFAULT_AGENCY_ID) -> int:
     """Refresh the cached BenefitPoint account list; return how many accounts it now holds."""
-    context = get_context()
+    context = get_context(agency_id)
     return accounts.refresh_accounts(sessions=context.sessions, benefitpoint=context.benefitpoint)
 
 
-def carrier_cycle() -> dict[str, Any]:
+def carrier_cycle(agency_id: int = DEFAULT_AGENCY_ID) -> dict[str, Any]:
     """Run the carrier-integration checks that are due; return their summary."""
-    context = get_context()
+    context = get_context(agency_id)
     return run_carrier_cycle(context.sessions, context.exchange, context.perfectquote, now=datetime.now(UTC))
+
+
+def enabled_agencies() -> list[Agency]:
+    """The agencies whose cycles run now (an installed context: its own agency)."""
+    installed = installed_context()
+    if installed is not None:
+        return [installed.agency]
+    return process_contexts().enabled()

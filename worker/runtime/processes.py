@@ -13,9 +13,11 @@ from dramatiq.brokers.stub import StubBroker
 
 from config.logging import get_logger
 from config.metrics import register_scrape_collector, serve_exposition
+from reconciliation.agency import DEFAULT_AGENCY_ID
 from worker.runtime.actors import Actors, current_actors
 from worker.runtime.clock import Clock, clock_cycles
-from worker.runtime.context import get_context
+from worker.runtime.coalesce import GroupRuns
+from worker.runtime.process_context import process_contexts
 from worker.service.metrics_reading import DatabaseGauges
 
 log = get_logger(__name__)
@@ -23,7 +25,7 @@ POLL_INTERVAL_S = 0.2
 
 
 def enqueue_sync(group_id: str, *, trigger: str = "manual", wait_s: float | None = None,
-                 actors: Actors | None = None) -> dict[str, Any] | None:
+                 actors: Actors | None = None, agency_id: int = DEFAULT_AGENCY_ID) -> dict[str, Any] | None:
     """Enqueue a sync of one group; with `wait_s`, wait for the run that covers it and return its outcome.
 
     The outcome holds status ("finished" or "failed"), group_id, trigger, message_id (of the covering run)
@@ -32,8 +34,9 @@ def enqueue_sync(group_id: str, *, trigger: str = "manual", wait_s: float | None
     if not group_id.strip():
         raise ValueError("enqueue_sync: the PerfectQuote group id is empty")
     actors = actors or current_actors()
-    message = actors.sync_group.send(group_id, trigger)
-    log.info("worker.sync.enqueued", group_id=group_id, trigger=trigger, message_id=message.message_id)
+    message = actors.sync_group.send_with_options(args=(group_id, trigger), kwargs={"agency_id": agency_id})
+    log.info("worker.sync.enqueued", group_id=group_id, trigger=trigger, message_id=message.message_id,
+             agency_id=agency_id)
     if wait_s is None:
         return None
     broker = actors.sync_group.broker
@@ -43,16 +46,16 @@ def enqueue_sync(group_id: str, *, trigger: str = "manual", wait_s: float | None
         worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)
         worker.start()
     try:
-        return _wait_for_outcome(actors, message.message_id, wait_s=wait_s)
+        return _wait_for_outcome(actors.runs.for_agency(agency_id), message.message_id, wait_s=wait_s)
     finally:
         if worker is not None:
             worker.stop()
 
 
-def _wait_for_outcome(actors: Actors, message_id: str, *, wait_s: float) -> dict[str, Any] | None:
+def _wait_for_outcome(runs: GroupRuns, message_id: str, *, wait_s: float) -> dict[str, Any] | None:
     deadline = time.monotonic() + wait_s
     while True:
-        outcome = actors.runs.outcome(message_id)
+        outcome = runs.outcome(message_id)
         if outcome is not None or time.monotonic() >= deadline:
             return outcome
         time.sleep(POLL_INTERVAL_S)
@@ -71,7 +74,7 @@ def run_embedded(*, threads: int) -> None:
     """No REDIS_URL: one process runs the clock and the actors on the in-process broker."""
     actors = current_actors()
     # METRICS_PORT set: this process's metrics and the database gauges, served from a thread.
-    register_scrape_collector(DatabaseGauges(get_context().sessions))
+    register_scrape_collector(DatabaseGauges(process_contexts().sessions))
     serve_exposition()
     worker = dramatiq.Worker(dramatiq.get_broker(), worker_threads=threads)
     worker.start()

@@ -12,28 +12,25 @@ from config.secrets import NEW_SECRET_KEY_VARIABLE, SecretBox, secret_box
 from config.settings import Settings
 from reconciliation.agency import (
     DEFAULT_AGENCY,
+    DEFAULT_AGENCY_ID,
     SECRET_FIELDS,
-    Agency,
     AgencyListing,
     default_agency,
     listing_of,
 )
 from reconciliation.agency_input import AgencyChanges, check_name, checked_changes
 from reconciliation.storage import agencies as store
+from worker.service.agency_choice import (  # noqa: F401 - the errors are part of this module's API
+    AgencyDisabled,
+    AgencyError,
+    UnknownAgency,
+    agency_id_of,
+    in_service,
+    listing_named,
+    names_of,
+)
 
 log = get_logger(__name__)
-
-
-class AgencyError(ValueError):
-    """An agency that cannot be used as asked; the message names it and why."""
-
-
-class UnknownAgency(AgencyError):
-    """No agency of that name is stored; the message lists those that are."""
-
-
-class AgencyDisabled(Exception):
-    """The agency to run is disabled: the worker and the clock refuse to start (a failure, not bad input)."""
 
 
 def add(sessions: sessionmaker[Session], *, name: str, changes: AgencyChanges,
@@ -52,29 +49,40 @@ def add(sessions: sessionmaker[Session], *, name: str, changes: AgencyChanges,
     return added
 
 
-def list_agencies(sessions: sessionmaker[Session]) -> list[AgencyListing]:
+def list_agencies(sessions: sessionmaker[Session], *, settings: Settings) -> list[AgencyListing]:
+    """The agencies in service, the default one shown with the environment's settings."""
     with sessions() as session:
-        return store.list_agencies(session)
+        return [_shown(listing, settings=settings) for listing in in_service(session)]
 
 
 def show(sessions: sessionmaker[Session], name: str, *, settings: Settings) -> AgencyListing:
     """A stored agency, or (named `default`) the agency the environment's settings make."""
-    if name == DEFAULT_AGENCY:
-        return listing_of(default_agency(settings))
     with sessions() as session:
-        return _listing(session, name)
+        if name == DEFAULT_AGENCY and not store.agencies_table_exists(session):
+            return listing_of(default_agency(settings))
+        return _shown(listing_named(session, name), settings=settings)
+
+
+def _shown(listing: AgencyListing, *, settings: Settings) -> AgencyListing:
+    if listing.id != DEFAULT_AGENCY_ID:
+        return listing
+    return listing_of(default_agency(settings, disabled=listing.disabled), disabled_at=listing.disabled_at,
+                      created_at=listing.created_at)
 
 
 def change(sessions: sessionmaker[Session], name: str, *, changes: AgencyChanges,
            env: Mapping[str, str] | None = None) -> AgencyListing:
     """Change some of a stored agency's settings; new secrets are sealed like the others (the key is
     needed, and checked against those stored, only when a secret changes)."""
+    if name == DEFAULT_AGENCY:
+        raise AgencyError(f"agency {name!r} takes its settings from the environment (PERFECTQUOTE_URL, "
+                          "BENEFITPOINT_URL, ...): change those, or add an agency of its own")
     with sessions() as session:
-        _listing(session, name)
+        listing_named(session, name)
     values = checked_changes(changes, complete=False)
     box = secret_box(env) if set(SECRET_FIELDS) & values.keys() else None
     with sessions.begin() as session:
-        _listing(session, name)
+        listing_named(session, name)
         if box is not None:
             store.check_key(session, box=box)
         changed = store.change_agency(session, name, values=values, box=box)
@@ -84,7 +92,7 @@ def change(sessions: sessionmaker[Session], name: str, *, changes: AgencyChanges
 
 def disable(sessions: sessionmaker[Session], name: str, *, now: datetime) -> AgencyListing:
     with sessions.begin() as session:
-        _listing(session, name)
+        listing_named(session, name)
         disabled = store.set_disabled(session, name, disabled_at=now)
     log.info("agency.disabled", agency=name)
     return disabled
@@ -92,7 +100,7 @@ def disable(sessions: sessionmaker[Session], name: str, *, now: datetime) -> Age
 
 def enable(sessions: sessionmaker[Session], name: str) -> AgencyListing:
     with sessions.begin() as session:
-        _listing(session, name)
+        listing_named(session, name)
         enabled = store.set_disabled(session, name, disabled_at=None)
     log.info("agency.enabled", agency=name)
     return enabled
@@ -114,51 +122,3 @@ def rotate_key(sessions: sessionmaker[Session], *, new_key: str | None = None,
         agencies = store.reseal_all(session, reseal=reseal)
     log.info("agency.key_rotated", agencies=agencies)
     return agencies
-
-
-def resolve_agency(session: Session, name: str | None, *, settings: Settings,
-                   env: Mapping[str, str] | None = None) -> Agency:
-    """The agency a command is about: named, or the only one stored, or (none stored) the default."""
-    if name == DEFAULT_AGENCY:
-        return default_agency(settings)
-    if name is None:
-        stored = store.list_agencies(session)
-        if not stored:
-            return default_agency(settings)
-        if len(stored) > 1:
-            raise AgencyError(f"{len(stored)} agencies are stored ({_names(stored)}): name one with --agency")
-        name = stored[0].name
-    _listing(session, name)
-    return store.load_agency(session, name, box=secret_box(env), exchange_url=settings.carrier_exchange_url)
-
-
-def agency_for_process(sessions: sessionmaker[Session], *, settings: Settings,
-                       env: Mapping[str, str] | None = None) -> Agency:
-    """The agency a worker or clock runs: the only enabled one stored, else (none stored) the default."""
-    with sessions() as session:
-        stored = store.list_agencies(session) if store.agencies_table_exists(session) else []
-        if not stored:
-            return default_agency(settings)
-        enabled = [listing for listing in stored if not listing.disabled]
-        if not enabled:
-            raise AgencyDisabled(f"agency {_names(stored)} is disabled: the worker and clock run no disabled "
-                                 f"agency (`plansync agencies enable {stored[0].name}`)")
-        if len(enabled) > 1:
-            raise AgencyError(f"{len(enabled)} agencies are enabled ({_names(enabled)}); the worker runs "
-                              "one: disable the others (`plansync agencies disable NAME`)")
-        return store.load_agency(session, enabled[0].name, box=secret_box(env),
-                                 exchange_url=settings.carrier_exchange_url)
-
-
-def _names(listings: list[AgencyListing]) -> str:
-    return ", ".join(listing.name for listing in listings)
-
-
-def _listing(session: Session, name: str) -> AgencyListing:
-    """The stored agency of that name; else UnknownAgency listing those that are stored."""
-    stored = store.list_agencies(session)
-    for listing in stored:
-        if listing.name == name:
-            return listing
-    known = _names(stored) or "none stored; `plansync agencies add` stores one"
-    raise UnknownAgency(f"no agency named {name!r} (known: {known})")

@@ -12,6 +12,7 @@ from reconciliation.agency import Agency
 from reconciliation.catalogue_draft import Draft, draft
 from reconciliation.catalogue_file import read_mapping_file
 from reconciliation.catalogue_mapping import CatalogueMapping
+from reconciliation.storage import agencies as agency_store
 from reconciliation.storage import catalogues as store
 from reconciliation.storage.catalogues import AppliedCatalogue
 
@@ -37,9 +38,6 @@ def apply(*, sessions: sessionmaker[Session], source: CatalogueSource, agency: A
 
     CatalogueFileError names each bad entry; the agency keeps the mapping it had.
     """
-    if agency.id is None:
-        raise CatalogueError(f"agency {agency.name!r} is the environment's and keeps the shipped catalogue "
-                             "(config/): add an agency first (plansync agencies add)")
     mapping = read_mapping_file(text, source.discover_catalogue(), source=file_name)
     with sessions.begin() as session:
         applied = store.save_catalogue(session, agency.id, mapping)
@@ -49,8 +47,8 @@ def apply(*, sessions: sessionmaker[Session], source: CatalogueSource, agency: A
 
 
 def applied_catalogue(*, sessions: sessionmaker[Session], agency: Agency) -> AppliedCatalogue | None:
-    """The mapping applied to the agency; None for the default agency or one never applied."""
-    if agency.id is None:
-        return None
+    """The mapping applied to the agency; None for one never applied (or a database not migrated yet)."""
     with sessions() as session:
+        if not agency_store.agencies_table_exists(session):
+            return None
         return store.load_for(session, agency.id)

@@ -19,6 +19,7 @@ from reconciliation.records import Group, Link, Run
 from reconciliation.side import Side
 from reconciliation.states import LinkState, RunOutcome
 from reconciliation.storage import repository as repo
+from reconciliation.storage.links import settlements_by_link
 from worker.service import known_plans, outage_guard, pending_work, run_ending
 from worker.service.link_baselines import LinkProblem
 from worker.service.link_job import LinkJob
@@ -116,7 +117,8 @@ def _run(
     fence: RunFence | None,
     on_link: Callable[[int, int], None] | None = None,
 ) -> None:
-    stored_links = repo.links_for_group(session, group.group_id)
+    # A run of a few links decodes the baselines of those only; the rest of the group is counted.
+    stored_links = repo.links_for_group(session, group.group_id, baselines_for=plan_refs)
     group_links = [
         link
         for link in stored_links
@@ -156,11 +158,15 @@ def _run(
         fence=fence,
         observed=observed,
     )
+    stored = known_plans.stored_versions(snapshots, observed)
+    settled = settlements_by_link(session, [link.id for link in links])
     for done, link in enumerate(links, start=1):
         try:
-            sync_link(job, link)
+            sync_link(job, link, stored=stored, settlements=settled.get(link.id, {}))
         except (ConnectorError, LinkProblem, PlanValueError, repo.StorageError) as error:
             _record_link_error(job, link, error)
+            for side in Side:  # what the rollback undid is not stored
+                stored.pop((side, link.plan_ids[side] or ""), None)
         if on_link is not None:  # links done, of all: a caller's progress bar
             on_link(done, len(links))
     report.outcome = RunOutcome.PARTIAL if report.counts.errors else RunOutcome.SUCCEEDED

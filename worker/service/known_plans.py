@@ -14,6 +14,7 @@ from reconciliation.link_entry import PlanRef
 from reconciliation.records import Link
 from reconciliation.side import Side
 from reconciliation.storage import repository as repo
+from reconciliation.storage.snapshots import snapshots_of
 
 # Named versions of the entities a run read again, as they stood before it read them.
 Observed = dict[PlanRef, dict[EntityKey, str | None]]
@@ -30,13 +31,8 @@ class Reading:
 def load_snapshots(session: Session, links: Iterable[Link]) -> dict[PlanRef, PlanSnapshot]:
     """The stored snapshots of the links' plans; loaded before any read, so what the feeds name during
     the reads is never taken as read."""
-    refs = [(side, plan_id) for link in links for side in Side if (plan_id := link.plan_ids[side])]
-    found: dict[PlanRef, PlanSnapshot] = {}
-    for side in Side:
-        plan_ids = [plan_id for ref_side, plan_id in refs if ref_side is side]
-        snapshots = repo.plan_snapshots(session, side, plan_ids)
-        found.update({(side, plan_id): snapshot for plan_id, snapshot in snapshots.items()})
-    return found
+    return snapshots_of(session, [(side, plan_id) for link in links for side in Side
+                                  if (plan_id := link.plan_ids[side])])
 
 
 def read_everything(snapshots: Mapping[PlanRef, PlanSnapshot]) -> Observed:
@@ -90,11 +86,27 @@ def _all(snapshot: PlanSnapshot | None) -> Collection[EntityKey]:
     return () if snapshot is None else list(snapshot.entities)
 
 
+def stored_versions(snapshots: Mapping[PlanRef, PlanSnapshot], observed: Observed) -> dict[PlanRef, str]:
+    """The version each plan is stored at with nothing left to note: a plan the run read again has
+    named versions to mark read, so it is not among them."""
+    return {ref: snapshot.version for ref, snapshot in snapshots.items()
+            if snapshot.stored and ref not in observed}
+
+
 def remember(session: Session, remote: RemotePlan | None, *, owner_id: str | None,
-             observed: Observed) -> None:
-    """Store what a system holds of a plan as just read or written (flushed with the link's next commit)."""
+             observed: Observed, stored: dict[PlanRef, str] | None = None) -> None:
+    """Store what a system holds of a plan as just read or written (flushed with the link's next commit).
+
+    `stored`: the version each plan is already stored at (`stored_versions`), kept up to date here; a
+    plan at that version costs nothing.
+    """
     if remote is None or remote.plan is None or not remote.version:
+        return
+    ref = (remote.side, remote.id)
+    if stored is not None and stored.get(ref) == remote.version:
         return
     parts = remote.parts or {(PLAN_ENTITY, remote.id): remote.version}
     repo.remember_plan(session, remote.side, remote.id, owner_id=owner_id, version=remote.version,
-                       native=remote.native, parts=parts, read=observed.get((remote.side, remote.id), {}))
+                       native=remote.native, parts=parts, read=observed.get(ref, {}))
+    if stored is not None:
+        stored[ref] = remote.version

@@ -10,7 +10,7 @@ from config.logging import get_logger
 from connectors.ports import RemotePlan
 from reconciliation.decisions import Reconciliation, Write
 from reconciliation.plan import Plan
-from reconciliation.plan_fields import content_hash, plan_to_fields
+from reconciliation.plan_fields import plan_to_fields
 from reconciliation.records import NOT_TAKEN, Link
 from reconciliation.side import Side
 from reconciliation.states import Direction, LinkState
@@ -69,12 +69,10 @@ def advance_baselines(
     earlier = link.last_error if link.state is LinkState.LINKED else None
     note = "; ".join(notes) or (earlier if confirmed else None)
     stored = link.baselines
-    unchanged = all(
-        (bases[side] is None) == (stored[side] is None)
-        and (bases[side] is None or content_hash(bases[side]) == content_hash(stored[side]))
-        for side in Side
-    )
+    # Canonical plans compare by content: equality is the content comparison, with no hashing.
+    unchanged = all(bases[side] == stored[side] for side in Side)
     if unchanged and link.state is LinkState.LINKED:
         return link
-    repo.mark_settlements_applied(session, link.id, [c.path for c in outcome.conflicts])
+    if outcome.conflicts:
+        repo.mark_settlements_applied(session, link.id, [c.path for c in outcome.conflicts])
     return repo.advance_baselines(session, link, bases, state=LinkState.LINKED, error=note or None)

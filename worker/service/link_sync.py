@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from config.logging import get_logger
@@ -17,6 +18,7 @@ from reconciliation.decisions import (
     WriteKind,
 )
 from reconciliation.field_diff import creation_changes
+from reconciliation.link_entry import PlanRef
 from reconciliation.plan import Plan
 from reconciliation.reconcile import reconcile
 from reconciliation.records import Link
@@ -39,18 +41,23 @@ class _InFlight:
 
     link: Link
     remotes: dict[Side, RemotePlan | None]
+    # The version each plan of the run is stored at (`known_plans.stored_versions`); None: not known.
+    stored: dict[PlanRef, str] | None = None
 
 
-def sync_link(job: LinkJob, link: Link) -> Reconciliation:
+def sync_link(job: LinkJob, link: Link, *, stored: dict[PlanRef, str] | None = None,
+              settlements: Mapping[str, Side] | None = None) -> Reconciliation:
     """Reconcile `link`; a plan edited between read and write is read again, a bounded number of times.
 
     Each recovery point is a commit of its own: the create intent before the create call, each
     confirmed write with its change-log rows, the link's baselines once every write is confirmed.
+    `stored`: the version each plan is stored at, so a plan taken from its snapshot is not stored again.
+    `settlements`: the link's settled conflicts, when the caller read them for the whole run.
     """
-    current = _InFlight(link=link, remotes=_current_remotes(job, link))
+    current = _InFlight(link=link, remotes=_current_remotes(job, link), stored=stored)
     _recover_create(job, current)
     for _round in range(MAX_STALE_ROUNDS):
-        outcome = reconcile(_link_input(job, current))
+        outcome = reconcile(_link_input(job, current, settlements))
         try:
             _apply(job, current, outcome)
             return outcome
@@ -100,7 +107,7 @@ def _recover_create(job: LinkJob, current: _InFlight) -> None:
     job.read[side][found.id] = found
 
 
-def _link_input(job: LinkJob, current: _InFlight) -> LinkInput:
+def _link_input(job: LinkJob, current: _InFlight, settlements: Mapping[str, Side] | None) -> LinkInput:
     link = current.link
     states = {}
     for side in Side:
@@ -112,7 +119,8 @@ def _link_input(job: LinkJob, current: _InFlight) -> LinkInput:
             current=remote.plan if remote else None,
         )
     # A dry run reads the settlements too: it must predict the writes a settled conflict makes.
-    settlements = repo.settlements_for_link(job.session, link.id)
+    if settlements is None:
+        settlements = repo.settlements_for_link(job.session, link.id)
     return LinkInput(
         choice=link.choice,
         source_of_truth=Side(link.source_of_truth),
@@ -177,7 +185,8 @@ def _settle_state(job: LinkJob, current: _InFlight, state: LinkState, reason: st
 def _remember(job: LinkJob, current: _InFlight) -> None:
     """What each side holds, as the link's commit leaves it: the next run reads only what changed since."""
     for side, remote in current.remotes.items():
-        known_plans.remember(job.session, remote, owner_id=job.group.id_in(side), observed=job.observed)
+        known_plans.remember(job.session, remote, owner_id=job.group.id_in(side), observed=job.observed,
+                             stored=current.stored)
 
 
 def _write(job: LinkJob, current: _InFlight, write: Write, remote: RemotePlan | None) -> RemotePlan:
@@ -207,7 +216,8 @@ def _write(job: LinkJob, current: _InFlight, write: Write, remote: RemotePlan | 
     # The change log of a confirmed write is kept even if a later write of this link fails, and so is
     # the version the system answered: the feed's report of it is our own write, not news.
     repo.log_write(session, job.run.id, link_id, write)
-    known_plans.remember(session, written, owner_id=job.group.id_in(write.side), observed=job.observed)
+    known_plans.remember(session, written, owner_id=job.group.id_in(write.side), observed=job.observed,
+                         stored=current.stored)
     try:
         job.commit()
     except Superseded:

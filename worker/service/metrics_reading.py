@@ -16,11 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from carriers.status import Status
 from carriers.storage import repository as carrier_repo
 from reconciliation.states import LinkState
+from reconciliation.storage import agencies as agency_store
 from reconciliation.storage import repository as repo
+from reconciliation.storage.agency_scope import all_agencies, sessions_for
 
 
 class DatabaseGauges(Collector):
-    """A scrape-time collector: one short read-only session per scrape."""
+    """A scrape-time collector: short read-only sessions per scrape, the totals over every agency and each
+    group's age per agency (the same group id may be connected in two agencies)."""
 
     def __init__(self, sessions: sessionmaker[Session], *,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
@@ -32,12 +35,17 @@ class DatabaseGauges(Collector):
 
     def collect(self) -> Iterator[Metric]:
         now = self._now()
-        with self._sessions() as session:
+        with all_agencies(self._sessions)() as session:
             conflicts = repo.open_conflict_count(session)
             links = repo.link_counts_by_state(session)
-            last_success = repo.last_success_by_group(session)
             integrations = carrier_repo.integration_counts_by_status(session)
             messages = carrier_repo.open_message_count(session)
+            names = {row.id: row.name for row in agency_store.agency_rows(session)}
+        last_success: dict[tuple[str, str], datetime] = {}
+        for agency_id, name in names.items():
+            with sessions_for(self._sessions, agency_id)() as session:
+                last_success.update({(name, group_id): moment
+                                     for group_id, moment in repo.last_success_by_group(session).items()})
 
         yield GaugeMetricFamily("plansync_open_conflicts", "Conflicts held for a person (status open).",
                                 value=conflicts)
@@ -47,9 +55,9 @@ class DatabaseGauges(Collector):
         yield by_state
         since = GaugeMetricFamily("plansync_seconds_since_last_success",
                                   "Seconds since the group's last succeeded run (never: since it was "
-                                  "connected).", labels=["group_id"])
-        for group_id, moment in sorted(last_success.items()):
-            since.add_metric([group_id], max(0.0, (now - _utc(moment)).total_seconds()))
+                                  "connected).", labels=["agency", "group_id"])
+        for (agency, group_id), moment in sorted(last_success.items()):
+            since.add_metric([agency, group_id], max(0.0, (now - _utc(moment)).total_seconds()))
         yield since
         by_status = GaugeMetricFamily("plansync_carrier_integrations", "Carrier integrations, by status.",
                                       labels=["status"])

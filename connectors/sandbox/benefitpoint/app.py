@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from connectors.sandbox.benefitpoint.admin_edits import edit_route
 from connectors.sandbox.benefitpoint.instances import catalog_for
-from connectors.sandbox.benefitpoint.operations import handle
+from connectors.sandbox.benefitpoint.operations import SANDBOX_PASSWORD, SANDBOX_USERNAME, handle
 from connectors.sandbox.benefitpoint.seed import seed_store
 from connectors.sandbox.benefitpoint.signatures import BROKER_PATH, LOGIN_PATH
 from connectors.sandbox.benefitpoint.soap_io import CONTENT_TYPE, truncated_envelope
@@ -77,13 +77,16 @@ def _admin_router(store: Store) -> Router:
 
 
 def create_app(*, seed: int = 0, faults: FaultSettings | None = None, fault_seed: int = 0,
-               session_ttl_s: float = 1800, instance: str = "default") -> Starlette:
+               session_ttl_s: float = 1800, instance: str = "default",
+               credentials: tuple[str, str] = (SANDBOX_USERNAME, SANDBOX_PASSWORD)) -> Starlette:
     """A seeded BenefitPoint; `app.state.store` is its state, `app.state.faults` its injector.
 
-    `instance`: whose catalogue it serves (ids and descriptions), `default` or `second`."""
+    `instance`: whose catalogue it serves (ids and descriptions), `default` or `second`; `credentials`:
+    the one username and password its login accepts."""
     if session_ttl_s < 0:
         raise ValueError(f"session_ttl_s={session_ttl_s!r} must not be negative")
-    store = seed_store(Store(session_ttl_s=session_ttl_s, catalog=catalog_for(instance)), seed=seed)
+    store = seed_store(Store(session_ttl_s=session_ttl_s, catalog=catalog_for(instance),
+                             credentials=credentials), seed=seed)
     injector = FaultInjector(settings=faults, seed=fault_seed, throttle_status=503)
     app = Starlette(
         routes=[Route(path, _soap_endpoint(store, path), methods=["GET", "POST"])

@@ -22,8 +22,9 @@ log = get_logger(__name__)
 
 
 def login(store: Store, params: dict[str, Any]) -> dict[str, Any]:
-    username_ok = secrets.compare_digest(params["username"].encode(), SANDBOX_USERNAME.encode())
-    password_ok = secrets.compare_digest(params["password"].encode(), SANDBOX_PASSWORD.encode())
+    username, password = store.credentials
+    username_ok = secrets.compare_digest(params["username"].encode(), username.encode())
+    password_ok = secrets.compare_digest(params["password"].encode(), password.encode())
     if not (username_ok and password_ok):
         raise SoapFault("Login failed: invalid username or password", error_code="Access_Error")
     return {"sessionID": store.open_session()}

@@ -50,8 +50,8 @@ def find_products(store: Store, params: Params) -> list[Record]:
     account_id = criteria["accountID"]
     _get(store.accounts, account_id, "account")
     since = criteria["sinceLastModifiedOn"]
-    found = [product for product in store.products.values() if product["accountID"] == account_id
-             and (since is None or product["lastModifiedOn"] >= since)]
+    found = [product for product in store.owned("Product", account_id)
+             if since is None or product["lastModifiedOn"] >= since]
     return [_product_summary(store, product) for product in _sorted(found)]
 
 
@@ -69,7 +69,7 @@ def get_product(store: Store, params: Params) -> Record:
 def find_benefit_summaries(store: Store, params: Params) -> list[Record]:
     product_id = params["criteria"]["productID"]
     _get(store.products, product_id, "product")
-    return _sorted(row for row in store.summaries.values() if row["productID"] == product_id)
+    return _sorted(store.owned("Benefit_Summary", product_id))
 
 
 def get_benefit_summary(store: Store, params: Params) -> Record:
@@ -87,7 +87,7 @@ def get_benefit_summary_structure(store: Store, params: Params) -> list[Record]:
 def find_rates(store: Store, params: Params) -> list[Record]:
     product_id = params["rateSearchCriteria"]["productID"]
     _get(store.products, product_id, "product")
-    return _sorted(row for row in store.rates.values() if row["productID"] == product_id)
+    return _sorted(store.owned("Rate", product_id))
 
 
 def get_rate(store: Store, params: Params) -> Record:

@@ -15,6 +15,7 @@ from connectors.sandbox.benefitpoint.codec import SERVER_TZ
 
 Record = dict[str, Any]
 ENTITY_TYPES = ("Account", "Product", "Benefit_Summary", "Rate")
+OWNERS = {"Product": "accountID", "Benefit_Summary": "productID", "Rate": "productID"}
 
 
 class Clock:
@@ -41,8 +42,11 @@ class Store:
     """Every table keyed by its entity id; `lock` guards them all (tests read from another thread)."""
 
     def __init__(self, *, clock: Clock | None = None, session_ttl_s: float = 1800,
-                 catalog: Catalog | None = None) -> None:
+                 catalog: Catalog | None = None,
+                 credentials: tuple[str, str] = ("sandbox", "sandbox")) -> None:
         self.clock = clock or Clock()
+        # The one username and password `login` accepts.
+        self.credentials = credentials
         self.catalog = catalog or load_catalog()
         self.session_ttl_s = session_ttl_s
         self.lock = threading.RLock()
@@ -52,6 +56,8 @@ class Store:
         self.calls: Counter[str] = Counter()
         self._sessions: dict[str, float] = {}
         self._next_ids = {"Account": 48301, "Product": 700001, "Benefit_Summary": 800001, "Rate": 900001}
+        # Ids by owner (a product's account, a summary's or rate's product): a find does not scan a table.
+        self._owned: dict[str, dict[int, dict[int, None]]] = {kind: {} for kind in OWNERS}
 
     @property
     def accounts(self) -> dict[int, Record]:
@@ -78,7 +84,19 @@ class Store:
                 self._next_ids[entity_type] += 1
             self.tables[entity_type][entity_id] = {**record, id_field: entity_id,
                                                    "lastModifiedOn": self.clock.tick()}
+            if (owner_field := OWNERS.get(entity_type)) is not None:
+                self._owned[entity_type].setdefault(record.get(owner_field), {})[entity_id] = None
             return int(entity_id)
+
+    def owned(self, entity_type: str, owner_id: Any) -> list[Record]:
+        """The records of `entity_type` whose owner (OWNERS) is `owner_id`."""
+        with self.lock:
+            return [self.tables[entity_type][key] for key in self._owned_ids(entity_type, owner_id)]
+
+    def _owned_ids(self, entity_type: str, owner_id: Any) -> list[int]:
+        table, owner_field = self.tables[entity_type], OWNERS[entity_type]
+        return [key for key in self._owned[entity_type].get(owner_id, {})
+                if (record := table.get(key)) is not None and record[owner_field] == owner_id]
 
     def delete_product(self, product_id: int) -> bool:
         """What a user deleting a product does: it and its summaries and rates are gone."""
@@ -87,7 +105,7 @@ class Store:
                 return False
             self._record_deletion("Product", product_id)
             for kind in ("Benefit_Summary", "Rate"):
-                owned = [key for key, row in self.tables[kind].items() if row["productID"] == product_id]
+                owned = self._owned_ids(kind, product_id)
                 for key in owned:
                     del self.tables[kind][key]
                     self._record_deletion(kind, key)

@@ -24,7 +24,7 @@ Handler = Callable[[Request, ExchangeStore, dict[str, Any]], Awaitable[Response]
 def _endpoint(handler: Handler, *, envelope: str | None = None) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         store: ExchangeStore = request.app.state.store
-        if request.headers.get("Vericred-Api-Key") != API_KEY:
+        if request.headers.get("Vericred-Api-Key") != request.app.state.api_key:
             return JSONResponse({"errors": {"api_key": ["is invalid"]}}, status_code=401)
         body: dict[str, Any] = {}
         if envelope is not None:
@@ -113,8 +113,9 @@ async def _advance(request: Request) -> Response:
 
 
 def create_app(*, seed: int = 0, faults: FaultSettings | None = None, fault_seed: int = 0,
-               activation_delay_s: float = 5.0) -> Starlette:
-    """The sandbox; `seed` is accepted for symmetry with the other sandboxes (it starts empty)."""
+               activation_delay_s: float = 5.0, api_key: str = API_KEY) -> Starlette:
+    """The sandbox; `seed` is accepted for symmetry with the other sandboxes (it starts empty); `api_key`
+    is the one key it accepts."""
     routes = [
         Route("/groups", _endpoint(_groups, envelope="group"), methods=["POST"]),
         Route("/groups/{group_id}/coverage_periods",
@@ -136,4 +137,5 @@ def create_app(*, seed: int = 0, faults: FaultSettings | None = None, fault_seed
     app.state.store = ExchangeStore(activation_delay_s=activation_delay_s)
     app.state.seed = seed
     app.state.faults = injector
+    app.state.api_key = api_key
     return app

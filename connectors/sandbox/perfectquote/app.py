@@ -34,7 +34,7 @@ def _api(method: str, path: str, handler: Handler) -> Route:
         store.count(route_name)
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         try:
-            if scheme.lower() != "bearer" or token != TOKEN:
+            if scheme.lower() != "bearer" or token != request.app.state.token:
                 raise ApiError(401, "unauthorized", "a valid bearer token is required")
             limiter: RateLimiter | None = request.app.state.limiter
             wait_s = limiter.admit(token) if limiter else None
@@ -122,8 +122,10 @@ ROUTES = [
 
 
 def create_app(*, seed: int = 0, faults: FaultSettings | None = None, fault_seed: int = 0,
-               rate_limit_per_s: int | None = 20, clock: Callable[[], float] = time.monotonic) -> Starlette:
-    """A fresh sandbox; `rate_limit_per_s=None` switches the limit off (tests, benchmarks)."""
+               rate_limit_per_s: int | None = 20, clock: Callable[[], float] = time.monotonic,
+               token: str = TOKEN) -> Starlette:
+    """A fresh sandbox; `rate_limit_per_s=None` switches the limit off (tests, benchmarks); `token` is the
+    one bearer token it accepts (a tenant of its own)."""
     injector = FaultInjector(settings=faults, seed=fault_seed)
     app = Starlette(routes=ROUTES, middleware=[
         Middleware(AdminBeforeFaults, admin=Router(routes=ADMIN_ROUTES)),
@@ -132,5 +134,6 @@ def create_app(*, seed: int = 0, faults: FaultSettings | None = None, fault_seed
     ])
     app.state.store = PerfectQuoteStore(seed=seed)
     app.state.faults = injector
+    app.state.token = token
     app.state.limiter = RateLimiter(per_second=rate_limit_per_s, clock=clock) if rate_limit_per_s else None
     return app

@@ -43,6 +43,8 @@ class PerfectQuoteStore:
         self.calls: Counter[str] = Counter()
         self.groups: dict[str, dict[str, Any]] = {}
         self.plans: dict[str, dict[str, Any]] = {}
+        # Plan ids by group, so a group's listing does not scan every plan; checked against `plans`.
+        self._by_group: dict[str, dict[str, None]] = {}
         self.deleted: dict[str, dict[str, Any]] = {}
         self.feed: list[dict[str, Any]] = []
         self.idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
@@ -69,6 +71,7 @@ class PerfectQuoteStore:
     def _insert(self, group_id: str, record: dict[str, Any], *, at: str) -> dict[str, Any]:
         plan = {"id": self._new_id(), "group_id": group_id, "version": 1, "updated_at": at, **record}
         self.plans[plan["id"]] = plan
+        self._by_group.setdefault(group_id, {})[plan["id"]] = None
         self._record_change(plan)
         return plan
 
@@ -90,7 +93,9 @@ class PerfectQuoteStore:
     def group_plans(self, group_id: str) -> list[dict[str, Any]]:
         with self._lock:
             self.group(group_id)
-            return [copy.deepcopy(p) for p in self.plans.values() if p["group_id"] == group_id]
+            # In the order the plans were first stored, as a scan of `plans` gives them.
+            found = (self.plans.get(plan_id) for plan_id in self._by_group.get(group_id, {}))
+            return [copy.deepcopy(plan) for plan in found if plan and plan["group_id"] == group_id]
 
     def plan(self, plan_id: str) -> dict[str, Any]:
         with self._lock:
@@ -148,5 +153,7 @@ class PerfectQuoteStore:
             self._record_change(gone, deleted=True)
 
     def changes(self) -> list[dict[str, Any]]:
+        """The feed as it stands; its entries are never changed once appended, so only the list is copied
+        (a deep copy of a long feed on every page was most of a page's cost)."""
         with self._lock:
-            return copy.deepcopy(self.feed)
+            return list(self.feed)

@@ -293,3 +293,30 @@ def test_an_unlinked_link_frees_its_plans_and_keeps_its_history(session: Session
 def test_an_unknown_link_is_named(session: Session) -> None:
     with pytest.raises(repo.RecordNotFound, match="plan link lnk_missing"):
         repo.get_link(session, "lnk_missing")
+
+
+def test_a_run_of_a_few_links_decodes_only_their_baselines(session: Session, connect: ConnectGroup) -> None:
+    group = connect(1)
+    entries = [LinkEntry.merge("pln_1", "9001", source_of_truth=PQ),
+               LinkEntry.merge("pln_2", "9002", source_of_truth=PQ)]
+    named, other = repo.add_links(session, group.group_id, entries)
+    plan = _plans()[0]
+    named = repo.advance_baselines(session, named, {PQ: plan, BP: plan})
+    other = repo.advance_baselines(session, other, {PQ: plan, BP: plan})
+    session.commit()
+
+    scoped = {link.id: link for link in repo.links_for_group(session, group.group_id,
+                                                             baselines_for=[(BP, "9001")])}
+
+    assert scoped[named.id] == named  # named by one of its plans: whole, baselines included
+    # Counted with its plan ids, never reconciled: its baselines are not decoded.
+    assert scoped[other.id].baselines == {PQ: None, BP: None}
+    assert scoped[other.id].plan_ids == other.plan_ids
+    assert repo.links_for_group(session, group.group_id) == [named, other]
+
+
+def test_a_link_that_is_not_stored_cannot_advance(session: Session, connect: ConnectGroup) -> None:
+    link = repo.add_links(session, connect(1).group_id, [LinkEntry.copy(PQ, "pln_1")])[0]
+    session.rollback()
+    with pytest.raises(repo.RecordNotFound, match=f"plan link {link.id} is not stored"):
+        repo.advance_baselines(session, link, {PQ: _plans()[0]})

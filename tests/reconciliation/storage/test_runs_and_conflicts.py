@@ -12,6 +12,7 @@ from reconciliation.plan import Plan, Rates
 from reconciliation.records import Group, Link
 from reconciliation.side import Side
 from reconciliation.storage import repository as repo
+from reconciliation.storage.links import settlements_by_link
 
 ConnectGroup = Callable[..., Group]
 PLAN = Plan(name="Gold PPO", coverage="medical", carrier="aetna")
@@ -128,11 +129,15 @@ def test_a_held_conflict_is_settled_then_applied(session_factory: sessionmaker, 
     with session_factory() as sync:
         assert repo.open_conflicts(sync) == []
         assert repo.settlements_for_link(sync, link.id) == {"benefits.copays.specialist": Side.BENEFITPOINT}
+        # A run reads every link's settlements at once: the same answer, and none for a link without.
+        assert settlements_by_link(sync, [link.id, "lnk_other"]) == {
+            link.id: {"benefits.copays.specialist": Side.BENEFITPOINT}}
         assert repo.mark_settlements_applied(sync, link.id, ["benefits.copays.specialist"]) == 1
         repo.advance_baselines(sync, held_link, BOTH)
         sync.commit()
     with session_factory() as later:
         assert repo.settlements_for_link(later, link.id) == {}
+        assert settlements_by_link(later, [link.id]) == {}
         assert repo.get_conflict(later, conflict.id).status == "applied"
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from reconciliation.known_plans import EntityVersions, FeedEntity
 from reconciliation.side import Side
 from reconciliation.storage import repository as repo
+from reconciliation.storage.snapshots import snapshots_of
 
 BP = Side.BENEFITPOINT
 PRODUCT, SUMMARY, RATE = ("Product", "700001"), ("Benefit_Summary", "800001"), ("Rate", "900001")
@@ -90,3 +91,17 @@ def test_versions_named_before_any_snapshot_are_kept_for_the_first_read(session:
     repo.note_named(session, BP, [_named(PRODUCT, "t1")])
     snapshot = repo.plan_snapshots(session, BP, ["700001"])["700001"]
     assert (snapshot.stored, snapshot.named, snapshot.changed()) == (False, True, [PRODUCT])
+
+
+def test_snapshots_of_both_systems_are_read_together(session: Session) -> None:
+    _remember(session, product="t1", summary="s1")
+    repo.remember_plan(session, Side.PERFECTQUOTE, "700001", owner_id="grp_001", version="7",
+                       native={"id": "700001"}, parts={("Plan", "700001"): "7"}, read={})
+
+    found = snapshots_of(session, [(BP, "700001"), (Side.PERFECTQUOTE, "700001"), (BP, "700404")])
+
+    # The same plan id on the two systems is two plans; a plan with nothing stored is absent.
+    assert set(found) == {(BP, "700001"), (Side.PERFECTQUOTE, "700001")}
+    assert found[(Side.PERFECTQUOTE, "700001")].version == "7"
+    assert found[(BP, "700001")] == repo.plan_snapshots(session, BP, ["700001"])["700001"]
+    assert set(found[(BP, "700001")].entities) == {PRODUCT, SUMMARY}

@@ -39,3 +39,17 @@ def test_deleting_a_product_removes_its_parts_and_records_each_deletion() -> Non
     assert all(row["productID"] != product_id for row in [*store.summaries.values(), *store.rates.values()])
     assert {row["entityType"] for row in store.deletions} == {"Product", "Benefit_Summary", "Rate"}
     assert not store.delete_product(product_id)
+
+
+def test_a_record_found_by_its_owner_follows_the_owner_it_has_now() -> None:
+    store = seed_store(Store())
+    product = next(iter(store.products.values()))
+    account_id, moved_to = product["accountID"], product["accountID"] + 999
+    assert product in store.owned("Product", account_id)
+    store.put("Product", "productID", {**product, "accountID": moved_to})
+    assert [row["productID"] for row in store.owned("Product", moved_to)] == [product["productID"]]
+    assert all(row["productID"] != product["productID"] for row in store.owned("Product", account_id))
+    # Each of its parts once, under its product, as a scan of the table finds them.
+    for kind in ("Benefit_Summary", "Rate"):
+        scanned = [row for row in store.tables[kind].values() if row["productID"] == product["productID"]]
+        assert store.owned(kind, product["productID"]) == scanned

@@ -15,7 +15,7 @@ from config.logging import configure_logging
 from config.secrets import new_key
 from tests.conftest import REDIS_URL
 from worker.cli.app import app
-from worker.runtime.context import set_context
+from worker.runtime.process_context import set_context
 
 SECRETS = ("pq-token-Zq81", "bp-pass-Wm42", "ex-key-Lt07")
 ADD = ("agencies", "add", "acme", "--perfectquote-url", "https://pq.acme.example/api/v1",
@@ -79,7 +79,7 @@ def test_a_secret_given_as_dash_is_asked_for_unechoed(env: dict[str, str], logge
     (("agencies", "add", "Acme_1"), "plansync agencies: agency name 'Acme_1' is not 1-40 characters"),
     (tuple(a if a != "https://pq.acme.example/api/v1" else "pq.acme.example" for a in ADD),
      "plansync agencies: the PerfectQuote URL 'pq.acme.example' is not a URL starting with http:// or https://"),
-    (("agencies", "show", "nope"), "plansync agencies: no agency named 'nope' (known: none stored"),
+    (("agencies", "show", "nope"), "plansync agencies: no agency named 'nope' (known: default)"),
     (("agencies", "disable", "nope"), "plansync agencies: no agency named 'nope'"),
     (("agencies", "set", "nope", "--benefitpoint-username", "x"),
      "plansync agencies: no agency named 'nope'"),
@@ -87,7 +87,9 @@ def test_a_secret_given_as_dash_is_asked_for_unechoed(env: dict[str, str], logge
 def test_bad_input_is_one_line_exit_2_and_stores_nothing(env: dict[str, str], logged: io.StringIO,
                                                          args: tuple[str, ...], message: str) -> None:
     assert refusal(run(env, *args, code=2)).startswith(message)
-    assert json.loads(run(env, "agencies", "list", "--json").stdout) == []
+    # With none stored, the list is the environment's default agency alone.
+    listed = json.loads(run(env, "agencies", "list", "--json").stdout)
+    assert [shown["name"] for shown in listed] == ["default"]
 
 
 def test_a_duplicate_name_is_refused(env: dict[str, str], logged: io.StringIO) -> None:
@@ -125,13 +127,14 @@ def test_new_key_prints_a_key_the_commands_accept(env: dict[str, str], logged: i
     run({**env, "PLANSYNC_SECRET_KEY": key}, *ADD)
 
 
-def test_the_worker_and_clock_refuse_a_disabled_agency(env: dict[str, str], logged: io.StringIO) -> None:
+def test_the_worker_and_clock_refuse_to_start_with_every_agency_disabled(env: dict[str, str],
+                                                                          logged: io.StringIO) -> None:
     run(env, *ADD)
     run(env, "agencies", "disable", "acme")
     for command, extra in (("worker", {}), ("clock", {"REDIS_URL": REDIS_URL})):
         line = refusal(run({**env, **extra}, command, code=1))
-        assert line.startswith("plansync: agency acme is disabled:")
-        assert "plansync agencies enable acme" in line
+        assert line.startswith("plansync: every agency is disabled (acme):")
+        assert "plansync agencies enable NAME" in line
 
 
 def test_a_command_that_needs_the_systems_refuses_a_disabled_agency_too(env: dict[str, str],

@@ -193,8 +193,8 @@ def test_operator_mistakes_are_one_line_and_exit_2(env: dict[str, str], acme: st
     _refused(plansync(env, "catalogue", "apply", "--agency", acme, str(tmp_path / "none.toml")),
              "does not exist")
     _refused(plansync(env, "catalogue", "show", "--agency", "nope"), "nope", "acme")
-    _refused(plansync(env, "catalogue", "apply", "--agency", "default", str(draft)),
-             "add an agency first (plansync agencies add)")
+    _refused(plansync(env, "catalogue", "apply", "--agency", "default", str(draft)), "is not valid TOML",
+             "nothing was stored")
 
 
 def test_the_default_agency_shows_the_shipped_tables_and_discovers(env: dict[str, str]) -> None:

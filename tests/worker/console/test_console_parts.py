@@ -264,7 +264,8 @@ def test_with_a_broker_sync_now_enqueues_and_reads_the_workers_outcome(
     ]
     sent: list[tuple[str, str, float | None]] = []
 
-    def enqueue(group_id: str, *, trigger: str, wait_s: float | None = None) -> dict[str, Any] | None:
+    def enqueue(group_id: str, *, trigger: str, wait_s: float | None = None,
+                agency_id: int = 0) -> dict[str, Any] | None:
         sent.append((group_id, trigger, wait_s))
         return answers.pop(0)
 

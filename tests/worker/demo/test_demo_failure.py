@@ -10,7 +10,7 @@ import pytest
 
 from worker.demo import runner
 from worker.demo.cast import Cast
-from worker.runtime import context as context_module
+from worker.runtime.process_context import installed_context
 
 
 def _broken(cast: Cast) -> None:
@@ -26,6 +26,6 @@ def test_a_broken_story_is_a_problem_and_the_world_is_stopped(tmp_path: Path,
     assert result.exit_code == 1
     assert result.problems == ["the demo stopped in chapter 1: RuntimeError: BenefitPoint is gone"]
     assert not result.world.database_path.exists()
-    assert context_module._current is None
+    assert installed_context() is None
     with pytest.raises(httpx.ConnectError):
         httpx.get(result.world.sandboxes.benefitpoint_url + "/_sandbox/faults", timeout=2.0)

@@ -14,7 +14,9 @@ import redis
 
 from config.broker import make_broker, make_redis
 from config.settings import load_settings
+from reconciliation.agency import default_agency
 from tests.conftest import REDIS_URL
+from worker.runtime import jobs
 from worker.runtime.actors import Actors, declare_actors
 from worker.runtime.group_run import WorkerTiming
 
@@ -46,7 +48,7 @@ class Recorder:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def sync_and_summarize(self, *, group_id: str, trigger: str, plan_refs: list[list[str]] | None = None,
-                           fence: object = None) -> dict[str, Any]:
+                           fence: object = None, agency_id: int = 0) -> dict[str, Any]:
         with self.lock:
             self.events.append(("start", group_id, time.monotonic()))
             failing = self.fail_times > 0
@@ -72,8 +74,11 @@ def redis_client(redis_namespace: str) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture
-def worker_actors(redis_namespace: str, redis_client: redis.Redis) -> Iterator[Actors]:
-    """Actors on a real RedisBroker under this test's namespace, served by a real in-process worker."""
+def worker_actors(redis_namespace: str, redis_client: redis.Redis,
+                  monkeypatch: pytest.MonkeyPatch) -> Iterator[Actors]:
+    """Actors on a real RedisBroker under this test's namespace, served by a real in-process worker;
+    the clock's cycles run for the one (default) agency."""
+    monkeypatch.setattr(jobs, "enabled_agencies", lambda: [default_agency(load_settings({}))])
     broker = make_broker(load_settings({"REDIS_URL": REDIS_URL}), namespace=redis_namespace,
                          client=redis_client)
     actors = declare_actors(broker, client=redis_client, namespace=redis_namespace, timing=FAST_TIMING)

@@ -77,7 +77,8 @@ def test_log_lines_of_a_message_carry_message_id_actor_and_the_group(
     configure_logging(stream=stream)
     recorder = Recorder()
 
-    def logging_seam(*, group_id: str, trigger: str, plan_refs: object = None, fence: object = None) -> dict:
+    def logging_seam(*, group_id: str, trigger: str, plan_refs: object = None, fence: object = None,
+                     agency_id: int = 0) -> dict:
         get_logger().info("sync.started")
         return recorder.sync_and_summarize(group_id=group_id, trigger=trigger)
 

@@ -35,7 +35,7 @@ def test_the_clock_enqueues_the_feed_cycle_which_enqueues_one_sync_per_group(
     monkeypatch.setattr(
         jobs,
         "feed_cycle",
-        lambda: (
+        lambda agency_id: (
             cycles.append("feed")
             or jobs.CyclePlan(
                 group_ids=["grp_31", "grp_32"], confirm=lambda: confirmed.append("watermarks")
@@ -58,7 +58,7 @@ def test_a_redelivered_cycle_message_does_not_enqueue_its_groups_again(
     configure_logging(stream=stream)
     calls: list[str] = []
     monkeypatch.setattr(
-        jobs, "daily_full", lambda: calls.append("daily") or jobs.CyclePlan(group_ids=[])
+        jobs, "daily_full", lambda agency_id: calls.append("daily") or jobs.CyclePlan(group_ids=[])
     )
     message = worker_actors.daily_full.send("2026-11-22T02:00:00+00:00")
     wait_until(lambda: len(_events(stream, "worker.cycle.finished")) == 1, what="the daily cycle")
@@ -72,8 +72,8 @@ def test_carrier_cycle_and_account_refresh_call_their_seams(
 ) -> None:
     stream = io.StringIO()
     configure_logging(stream=stream)
-    monkeypatch.setattr(jobs, "carrier_cycle", lambda: {"integrations_due": 3, "sent": 2})
-    monkeypatch.setattr(jobs, "refresh_accounts", lambda: 12)
+    monkeypatch.setattr(jobs, "carrier_cycle", lambda agency_id: {"integrations_due": 3, "sent": 2})
+    monkeypatch.setattr(jobs, "refresh_accounts", lambda agency_id: 12)
     worker_actors.carrier_cycle.send("2026-11-22T10:15:00+00:00")
     worker_actors.refresh_accounts.send()
     wait_until(

@@ -12,6 +12,7 @@ import redis
 
 from config.broker import make_broker, make_redis
 from config.settings import load_settings
+from reconciliation.agency import default_agency
 from tests.worker.runtime.conftest import FAST_TIMING, Recorder, wait_until
 from worker.runtime import jobs
 from worker.runtime.actors import declare_actors
@@ -70,7 +71,8 @@ def test_a_redis_restart_in_the_middle_of_a_cycle_loses_no_sync(
         throwaway_redis: ThrowawayRedis, monkeypatch: pytest.MonkeyPatch) -> None:
     recorder = Recorder(sleep_s=0.1)
     monkeypatch.setattr(jobs, "sync_and_summarize", recorder.sync_and_summarize)
-    monkeypatch.setattr(jobs, "feed_cycle", lambda: jobs.CyclePlan(group_ids=list(GROUPS)))
+    monkeypatch.setattr(jobs, "feed_cycle", lambda agency_id: jobs.CyclePlan(group_ids=list(GROUPS)))
+    monkeypatch.setattr(jobs, "enabled_agencies", lambda: [default_agency(load_settings({}))])
     settings = load_settings({"REDIS_URL": throwaway_redis.url})
     client = make_redis(settings)
     broker = make_broker(settings, namespace="plansync", client=client)

@@ -18,7 +18,8 @@ from config.settings import Settings, load_settings
 from connectors.sandbox.launcher import Sandboxes, start_sandboxes
 from reconciliation.states import RunOutcome
 from tests.worker.service.world import World
-from worker.runtime.context import build_context, set_context
+from worker.runtime.context import build_context
+from worker.runtime.process_context import set_context
 
 # Failures in these tests are the sandboxes' answers, not network trouble: fail fast.
 FAST_SETTINGS = {"RETRY_MAX_ATTEMPTS": "2", "RETRY_MAX_TOTAL_S": "2", "RETRY_AFTER_CAP_S": "0.1",

@@ -15,12 +15,14 @@ from config.secrets import SecretKeyError, new_key
 from config.settings import Settings, load_settings
 from connectors.benefitpoint.catalogue_mapping import default_mapping
 from connectors.sandbox.launcher import Sandboxes
-from reconciliation.agency import Agency, default_agency
+from reconciliation.agency import DEFAULT_AGENCY_ID, Agency, default_agency
 from reconciliation.agency_input import AgencyChanges
+from reconciliation.storage import repository as repo
 from reconciliation.storage.catalogues import save_catalogue
 from tests.worker.service.conftest import FAST_SETTINGS, sqlite_copy
-from worker.runtime.context import build_context, runnable_agency
+from worker.runtime.context import build_context, serviceable_agencies
 from worker.service import agencies as service
+from worker.service import agency_choice as choice
 from worker.service.agencies import AgencyDisabled, AgencyError, UnknownAgency
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -39,17 +41,18 @@ def changes(host: str, **overrides: object) -> AgencyChanges:
 def resolve(sessions: sessionmaker[Session], name: str | None, settings: Settings,
             env: dict[str, str]) -> Agency:
     with sessions() as session:
-        return service.resolve_agency(session, name, settings=settings, env=env)
+        return choice.resolve_agency(session, name, settings=settings, env=env)
 
 
 def test_with_no_agency_stored_the_environment_is_the_default_agency(
         sessions: sessionmaker[Session], settings: Settings) -> None:
     for name in (None, "default"):
         agency = resolve(sessions, name, settings, {})  # no key needed: nothing is decrypted
-        assert (agency.id, agency.name) == (None, "default")
+        assert (agency.id, agency.name) == (DEFAULT_AGENCY_ID, "default")
         assert agency.perfectquote_url == settings.perfectquote_url
         assert agency.credentials.perfectquote_token == "env-token"
-    assert service.agency_for_process(sessions, settings=settings, env={}).id is None
+    assert [agency.name for agency in choice.enabled_agencies(sessions, settings=settings, env={})] == [
+        "default"]
 
 
 def test_the_only_stored_agency_is_resolved_with_its_secrets_opened(
@@ -61,7 +64,7 @@ def test_the_only_stored_agency_is_resolved_with_its_secrets_opened(
     assert agency.credentials.perfectquote_token == "pq-acme"
     assert agency.carrier_exchange_url == "https://ex.env.example"  # none stored: the environment's exchange
     assert "pq-acme" not in repr(agency)
-    assert resolve(sessions, "default", settings, key_env).id is None
+    assert resolve(sessions, "default", settings, key_env).id == DEFAULT_AGENCY_ID
     with pytest.raises(SecretKeyError, match=r"^PLANSYNC_SECRET_KEY is not set"):
         resolve(sessions, None, settings, {})
 
@@ -71,7 +74,8 @@ def test_several_stored_want_a_name_and_an_unknown_name_lists_the_known(
     service.add(sessions, name="acme", changes=changes("acme"), env=key_env)
     service.add(sessions, name="beta", changes=changes("beta", carrier_exchange_url="https://ex.beta.example"),
                 env=key_env)
-    with pytest.raises(AgencyError, match=r"^2 agencies are stored \(acme, beta\): name one with --agency$"):
+    with pytest.raises(AgencyError,
+                       match=r"^2 agencies are configured \(acme, beta\): name one with --agency$"):
         resolve(sessions, None, settings, key_env)
     with pytest.raises(UnknownAgency, match=r"^no agency named 'gamma' \(known: acme, beta\)$"):
         resolve(sessions, "gamma", settings, key_env)
@@ -80,26 +84,40 @@ def test_several_stored_want_a_name_and_an_unknown_name_lists_the_known(
                                                                                   "https://ex.beta.example")
 
 
-def test_a_process_runs_the_only_enabled_agency_and_refuses_a_disabled_one(
+def test_the_default_agency_stays_in_service_while_it_holds_groups(
+        sessions: sessionmaker[Session], settings: Settings, key_env: dict[str, str]) -> None:
+    with sessions.begin() as session:
+        repo.connect_group(session, group_id="grp_1", group_name="One", account_id="1", account_name="One")
+    service.add(sessions, name="acme", changes=changes("acme"), env=key_env)
+    with pytest.raises(AgencyError, match=r"^2 agencies are configured \(acme, default\)"):
+        resolve(sessions, None, settings, key_env)
+    listed = service.list_agencies(sessions, settings=settings)
+    assert [listing.name for listing in listed] == ["acme", "default"]
+    assert [a.name for a in choice.enabled_agencies(sessions, settings=settings, env=key_env)] == [
+        "acme", "default"]
+
+
+def test_the_services_run_every_enabled_agency_and_refuse_to_start_with_none(
         sessions: sessionmaker[Session], settings: Settings, key_env: dict[str, str]) -> None:
     service.add(sessions, name="acme", changes=changes("acme"), env=key_env)
     service.disable(sessions, "acme", now=NOW)
-    with pytest.raises(AgencyDisabled, match=r"^agency acme is disabled: .*plansync agencies enable acme"):
-        service.agency_for_process(sessions, settings=settings, env=key_env)
+    with pytest.raises(AgencyDisabled,
+                       match=r"^every agency is disabled \(acme\): .*plansync agencies enable"):
+        choice.check_serviceable(sessions, settings=settings, env=key_env)
     service.add(sessions, name="beta", changes=changes("beta"), env=key_env)
-    assert service.agency_for_process(sessions, settings=settings, env=key_env).name == "beta"
+    assert [a.name for a in choice.check_serviceable(sessions, settings=settings, env=key_env)] == ["beta"]
     service.enable(sessions, "acme")
-    with pytest.raises(AgencyError, match=r"^2 agencies are enabled \(acme, beta\); the worker runs one"):
-        service.agency_for_process(sessions, settings=settings, env=key_env)
+    assert [a.name for a in choice.enabled_agencies(sessions, settings=settings, env=key_env)] == [
+        "acme", "beta"]
 
 
 def test_a_database_without_agencies_yet_runs_the_default(tmp_path: Path) -> None:
     missing = load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / 'never-created.db'}"})
-    assert runnable_agency(missing).id is None
+    assert [agency.id for agency in serviceable_agencies(missing)] == [DEFAULT_AGENCY_ID]
     assert not (tmp_path / "never-created.db").exists()
     empty = load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"})
     make_engine(empty.database_url).connect().close()  # a file with no tables: not migrated yet
-    assert runnable_agency(empty).name == "default"
+    assert [agency.name for agency in serviceable_agencies(empty)] == ["default"]
 
 
 def test_the_context_of_a_stored_agency_talks_to_that_agencys_systems(
@@ -141,8 +159,7 @@ def test_the_context_reads_with_the_agencys_applied_catalogue(tmp_path: Path,
     shipped = default_mapping()
     service.add(sessions, name="acme", changes=changes("acme"))
     with sessions.begin() as session:
-        acme = service.resolve_agency(session, "acme", settings=settings)
-        assert acme.id is not None
+        acme = choice.resolve_agency(session, "acme", settings=settings)
         save_catalogue(session, acme.id, replace(shipped, carriers=shipped.carriers[:1]))
     engine.dispose()
     context = build_context(settings)

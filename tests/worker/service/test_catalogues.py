@@ -89,14 +89,15 @@ def test_a_bad_first_file_leaves_the_agency_without_a_catalogue(sessions: sessio
     assert catalogues.applied_catalogue(sessions=sessions, agency=acme) is None
 
 
-def test_the_default_agency_applies_nothing_and_says_to_add_an_agency(
-        sessions: sessionmaker[Session]) -> None:
+def test_the_default_agency_takes_a_catalogue_of_its_own_too(sessions: sessionmaker[Session]) -> None:
+    """A single-agency deployment on the environment's settings meets a real BenefitPoint's ids as well."""
     source = Instance()
     default = default_agency(load_settings({}))
-    with pytest.raises(catalogues.CatalogueError, match=r"add an agency first \(plansync agencies add\)"):
-        catalogues.apply(sessions=sessions, source=source, agency=default, text=GOOD, file_name="acme.toml")
-    assert source.reads == 0
     assert catalogues.applied_catalogue(sessions=sessions, agency=default) is None
+    catalogues.apply(sessions=sessions, source=source, agency=default, text=GOOD, file_name="default.toml")
+    assert source.reads == 1
+    applied = catalogues.applied_catalogue(sessions=sessions, agency=default)
+    assert applied is not None and [c.code for c in applied.mapping.carriers] == ["AETNA", "BCBS"]
 
 
 def test_discover_drafts_from_the_instance_and_the_defaults() -> None:

@@ -13,8 +13,8 @@ from reconciliation.side import Side
 from reconciliation.states import RunOutcome
 from tests.worker.service.world import World
 from worker.runtime import jobs
-from worker.runtime.context import set_context
 from worker.runtime.jobs import plan_systems
+from worker.runtime.process_context import set_context
 from worker.service import pending_work
 from worker.service.group_sync import sync_group
 from worker.service.run_report import RunReport

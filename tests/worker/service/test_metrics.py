@@ -103,7 +103,8 @@ def test_the_database_gauges_read_what_is_stored(world: World) -> None:
     assert got[("plansync_links", (("state", "linked"),))] == 3
     assert sum(value for (name, _), value in got.items() if name == "plansync_links") == 5
     assert got[("plansync_links", (("state", "orphaned"),))] == 0
-    assert got[("plansync_seconds_since_last_success", (("group_id", "grp_001"),))] == 90
+    since = ("plansync_seconds_since_last_success", (("agency", "default"), ("group_id", "grp_001")))
+    assert got[since] == 90
     assert got[("plansync_carrier_integrations", (("status", "active"),))] == 2
     assert got[("plansync_carrier_integrations", (("status", "pending"),))] == 1
     assert got[("plansync_carrier_integrations", (("status", "disabled"),))] == 0

@@ -16,7 +16,7 @@ from connectors.sandbox.launcher import Sandboxes
 from tests.worker.service.conftest import make_world, sqlite_copy
 from tests.worker.service.world import World
 from worker.cli.app import app
-from worker.runtime.context import set_context
+from worker.runtime.process_context import set_context
 
 RUNNER = CliRunner()
 NOTE = "benefitpoint did not take: rates"

@@ -1,4 +1,5 @@
-"""A group: both systems' plans and the chooser, a dry-run preview, the change log, conflicts to settle."""
+"""A group: both systems' plans and the chooser, a dry-run preview, the change log, conflicts to settle,
+and where each value of a plan's fields came from."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from worker.console.chooser import columns, entries_from_form
 from worker.console.jobs import SyncJobs
 from worker.console.web import act, blocking, context_of, form_of, problem, render
 from worker.runtime.jobs import plan_systems
-from worker.service import accounts, console_reads, overview, plan_choices
+from worker.service import accounts, console_reads, history, overview, plan_choices
 from worker.service.group_sync import sync_group
 
 
@@ -33,6 +34,7 @@ def _read(request: Request, group_id: str) -> dict[str, Any]:
     )
     found["changes"] = list(reversed(overview.changes(sessions=sessions, group_id=group_id)))
     found["conflicts"] = overview.conflicts(sessions=sessions, group_id=group_id)
+    found["history"], found["history_error"] = _history(request, group_id)
     try:
         found["plans"] = columns(
             plan_choices.side_by_side(
@@ -43,6 +45,19 @@ def _read(request: Request, group_id: str) -> dict[str, Any]:
     except ConnectorError as error:
         found["plans"], found["plans_error"] = None, f"{error.system} could not be read: {problem(error)}"
     return found
+
+
+def _history(request: Request, group_id: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The provenance asked for on the page (`?history=PLAN&field=F`), or why there is none."""
+    plan = request.query_params.get("history", "").strip()
+    if not plan:
+        return None, None
+    field = request.query_params.get("field", "").strip() or None
+    try:
+        return history.field_history(sessions=context_of(request).sessions, group_id=group_id, plan=plan,
+                                     field=field), None
+    except history.PlanNotLinked as error:
+        return None, problem(error)
 
 
 async def group_page(request: Request) -> Response:
