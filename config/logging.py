@@ -56,7 +56,9 @@ def configure_logging(*, level: str = "info", stream: TextIO | None = None) -> N
     structlog.configure(
         processors=shared + render,
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level]),
-        logger_factory=structlog.PrintLoggerFactory(file=output),
+        # One write per line (print() makes two: the text, then the newline), so that a library's line
+        # written from another thread at the same moment cannot land in between.
+        logger_factory=structlog.WriteLoggerFactory(file=output),
         cache_logger_on_first_use=False,
     )
     handler = logging.StreamHandler(output)

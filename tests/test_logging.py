@@ -98,3 +98,26 @@ def test_a_warning_threshold_drops_library_info_and_keeps_its_warnings() -> None
     get_logger().warning("http.retry")
     logging.getLogger("uvicorn.error").error("boom")
     assert [line["event"] for line in _lines(stream)] == ["http.retry", "library.uvicorn"]
+
+
+class _Writes(io.StringIO):
+    """A stream that keeps each write apart: what another thread could slip in between."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+def test_each_line_is_one_write_so_threads_cannot_interleave_within_it() -> None:
+    stream = _Writes()
+    configure_logging(stream=stream)
+    get_logger().info("worker.cycle.fanned_out", agencies=2)
+    logging.getLogger("apscheduler.scheduler").info("Added job")
+    assert len(stream.writes) == 2
+    for text in stream.writes:
+        assert text.endswith("\n") and text.count("\n") == 1
+        assert json.loads(text)["event"] in {"worker.cycle.fanned_out", "library.apscheduler"}

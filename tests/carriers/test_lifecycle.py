@@ -8,6 +8,7 @@ import pytest
 
 from carriers.status import DisabledReason, Status, StatusError
 from carriers.storage import repository as carrier_repo
+from config.crosswalk import Carrier, Crosswalk, UnknownCarrier
 from worker.service import carriers as service
 from worker.service.carrier_jobs import check_statuses, run_carrier_cycle, transmit_due
 
@@ -38,6 +39,21 @@ def _activate(factory, exchange: Exchange) -> int:  # type: ignore[no-untyped-de
 def test_configure_needs_a_group_number(factory, exchange: Exchange) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(StatusError, match="group number is required"):
         _configure(factory, exchange, group_number="  ")
+
+
+def test_an_agency_configures_the_carriers_of_its_own_catalogue(factory, exchange: Exchange) -> None:  # type: ignore[no-untyped-def]
+    """A carrier only the agency's applied catalogue knows: configured by it, unknown to the shipped table."""
+    agency = Crosswalk(carriers=(Carrier(code="REGENCE", name="Regence BlueShield", benefitpoint_id=7301),),
+                       remedy="map it: plansync catalogue apply --agency acme FILE")
+    with pytest.raises(UnknownCarrier, match="carrier code 'regence' is not in the crosswalk"):
+        service.configure(factory, group_id="grp_001", carrier_code="regence", group_number="1",
+                          now=exchange.now())
+    integration = service.configure(factory, group_id="grp_001", carrier_code="regence", group_number="1",
+                                    now=exchange.now(), crosswalk=agency)
+    assert integration.carrier_name == "Regence BlueShield"
+    with pytest.raises(UnknownCarrier, match="plansync catalogue apply --agency acme"):
+        service.configure(factory, group_id="grp_001", carrier_code="aetna", group_number="1",
+                          now=exchange.now(), crosswalk=agency)
 
 
 def test_one_integration_per_group_and_carrier(factory, exchange: Exchange) -> None:  # type: ignore[no-untyped-def]

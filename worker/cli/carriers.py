@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import typer
 from sqlalchemy.orm import Session, sessionmaker
@@ -64,15 +64,15 @@ def configure_command(group_id: str = typer.Argument(..., metavar="GROUP_ID",
                                                               help="YYYY-MM-DD"),
                       as_json: bool = JSON_OPTION) -> None:
     """Configure an integration: it starts Pending (no charge while Pending)."""
-    def call(factory: sessionmaker[Session], _exchange: CarrierExchangeConnector, now: datetime) -> Any:
+    with command_context() as context, cli_errors(prefix=PREFIX):
         try:
             renewal = date.fromisoformat(renewal_date) if renewal_date else None
         except ValueError:
             raise ValueError(f"--renewal-date {renewal_date!r} is not a date (YYYY-MM-DD)") from None
-        return service.configure(factory, group_id=group_id, carrier_code=carrier, group_number=group_number,
-                                 now=now, plan_name=plan, plan_type=plan_type, renewal_date=renewal)
-
-    integration = _run(call)
+        integration = service.configure(context.sessions, group_id=group_id, carrier_code=carrier,
+                                        group_number=group_number, now=datetime.now(UTC), plan_name=plan,
+                                        plan_type=plan_type, renewal_date=renewal,
+                                        crosswalk=context.crosswalk)
     answer(integration, f"Integration {integration.id} with {integration.carrier_name} configured: Pending.",
            as_json=as_json, pushed=False)
 

@@ -34,8 +34,8 @@ def revert_here(context: SyncContext, run_id: int, *, dry_run: bool) -> RevertRe
         return run()
     group_id = target_group(sessions=context.sessions, run_id=run_id)
     actors = current_actors()
-    return run_group(actors.runs, actors.sync_group, run, group_id=group_id, trigger=TRIGGER,
-                     timing=actors.timing)
+    return run_group(actors.runs.for_agency(context.agency.id), actors.sync_group, run, group_id=group_id,
+                     trigger=TRIGGER, timing=actors.timing, agency_id=context.agency.id)
 
 
 def revert(

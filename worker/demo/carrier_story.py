@@ -49,7 +49,7 @@ def pending_to_active(cast: Cast) -> int:
     ppo = read_plan(cast.perfectquote, cast.plans["ppo_pq"])
     integration = service.configure(context.sessions, group_id=GROUP_ID, carrier_code=ppo.carrier,
                                     group_number=ppo.group_number, now=datetime.now(UTC), plan_name=ppo.name,
-                                    plan_type=ppo.coverage.value)
+                                    plan_type=ppo.coverage.value, crosswalk=context.crosswalk)
     integration_id = integration.id or 0
     say.say(f"{integration.carrier_name}, group number {integration.group_number}: "
             f"{integration.status.value}")

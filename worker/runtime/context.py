@@ -12,6 +12,7 @@ from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.crosswalk import Crosswalk, load_crosswalk
 from config.db import make_engine, make_session_factory
 from config.db_ready import unreachable
 from config.logging import get_logger
@@ -38,6 +39,8 @@ class SyncContext:
     perfectquote: PerfectQuoteConnector
     benefitpoint: BenefitPointConnector
     exchange: CarrierExchangeConnector
+    # The agency's carriers (PerfectQuote code <-> BenefitPoint id): its catalogue's, else the shipped ones.
+    crosswalk: Crosswalk
     # False when the engine is the process's, shared with its other agencies' contexts.
     owns_engine: bool = True
     pid: int = field(default_factory=os.getpid)
@@ -80,6 +83,7 @@ def build_context(settings: Settings, *, agency: Agency | None = None, engine: E
     return SyncContext(
         settings=settings,
         agency=agency,
+        crosswalk=crosswalk or load_crosswalk(),
         engine=engine,
         owns_engine=own_engine,
         sessions=sessions,

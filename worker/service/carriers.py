@@ -14,7 +14,7 @@ from carriers.messages import CarrierMessage, MessageFlag, message_flags
 from carriers.schedule import next_sync_after
 from carriers.status import Integration, RemoteChange, Status, StatusChange
 from carriers.storage import repository as carrier_repo
-from config.crosswalk import load_crosswalk
+from config.crosswalk import Crosswalk, load_crosswalk
 from config.logging import get_logger
 from connectors.errors import ConnectorError, ValidationFailed
 from connectors.ports import CarrierExchange
@@ -89,9 +89,11 @@ def _push_or_defer(session: Session, exchange: CarrierExchange | None, integrati
 
 def configure(factory: sessionmaker[Session], *, group_id: str, carrier_code: str,
               group_number: str | None, now: datetime, plan_name: str | None = None,
-              plan_type: str | None = None, renewal_date: date | None = None) -> Integration:
-    """A new integration of a connected group, Pending; the next status check creates its coverage period."""
-    carrier = load_crosswalk().by_code(carrier_code)
+              plan_type: str | None = None, renewal_date: date | None = None,
+              crosswalk: Crosswalk | None = None) -> Integration:
+    """A new integration of a connected group, Pending; the next status check creates its coverage period.
+    `crosswalk`: the agency's carriers (None: the shipped table)."""
+    carrier = (crosswalk or load_crosswalk()).by_code(carrier_code)
     with factory.begin() as session:
         carrier_repo.get_employer(session, group_id)
         existing = carrier_repo.find_integration(session, group_id, carrier.name)

@@ -9,7 +9,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from config.crosswalk import load_crosswalk
 from worker.console.web import act, blocking, context_of, form_of, render
 from worker.service import carrier_views
 from worker.service import carriers as service
@@ -33,7 +32,8 @@ def _read(request: Request, severity: str, open_only: bool) -> dict[str, Any]:
         for row in carrier_views.message_rows(service.list_messages(sessions, now=_now()))
         if (not severity or row["severity"] == severity) and (not open_only or row["status"] == "open")
     ]
-    return {"integrations": integrations, "messages": messages, "carriers": load_crosswalk().carriers}
+    carriers = context_of(request).crosswalk.carriers
+    return {"integrations": integrations, "messages": messages, "carriers": carriers}
 
 
 async def carriers_page(request: Request) -> Response:
@@ -54,6 +54,7 @@ async def configure(request: Request) -> Response:
         renewal = form.get("renewal_date", "").strip()
         return service.configure(
             sessions,
+            crosswalk=context_of(request).crosswalk,
             group_id=form.get("group_id", "").strip(),
             carrier_code=form.get("carrier", "").strip(),
             group_number=form.get("group_number", ""),
