@@ -18,6 +18,8 @@ from reconciliation.storage.tables import GroupRow, LinkRow
 T = TypeVar("T")
 # Well under every backend's bound-parameter limit.
 CHUNK = 500
+# A run's group row, read once at its start: its other statements take the row's id from it.
+_HELD = "plansync.group_rows"
 
 
 def group_value(row: GroupRow) -> Group:
@@ -76,6 +78,9 @@ def connect_group(
 
 def group_row(session: Session, group_id: str) -> GroupRow:
     """The stored row of a connected group (storage only: its integer id never leaves storage)."""
+    held = session.info.get(_HELD, {}).get(group_id)
+    if held is not None and held in session:
+        return held
     row = session.scalars(select(GroupRow).where(GroupRow.perfectquote_group_id == group_id)).one_or_none()
     if row is None:
         raise RecordNotFound(f"group connection {group_id} is not stored")
@@ -89,6 +94,17 @@ def get_group(session: Session, group_id: str) -> Group:
 def find_group(session: Session, group_id: str) -> Group | None:
     row = session.scalars(select(GroupRow).where(GroupRow.perfectquote_group_id == group_id)).one_or_none()
     return None if row is None else group_value(row)
+
+
+def hold_group(session: Session, group_id: str) -> tuple[Group, int] | None:
+    """A run's group and its fence token as read now, in one read; the session keeps the row for the
+    run's other statements (its id), so they do not read it again. None: not connected."""
+    query = select(GroupRow).where(GroupRow.perfectquote_group_id == group_id)
+    row = session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+    if row is None:
+        return None
+    session.info.setdefault(_HELD, {})[group_id] = row
+    return group_value(row), row.fence_token
 
 
 def find_group_by_account(session: Session, account_id: str | int) -> Group | None:

@@ -19,6 +19,7 @@ from reconciliation.records import Group, Link, Run
 from reconciliation.side import Side
 from reconciliation.states import LinkState, RunOutcome
 from reconciliation.storage import repository as repo
+from reconciliation.storage.groups import hold_group
 from reconciliation.storage.links import settlements_by_link
 from worker.service import known_plans, outage_guard, pending_work, run_ending
 from worker.service.link_baselines import LinkProblem
@@ -60,11 +61,12 @@ def sync_group(
     ends the run (an exception, Ctrl-C, a time limit), its row never stays `running`.
     """
     with sessions() as session:
-        group = repo.find_group(session, group_id)
-        if group is None:
+        held = hold_group(session, group_id)
+        if held is None:
             raise GroupNotConnected(
                 f"PerfectQuote group {group_id!r} is not connected; connect it with 'plansync groups connect'"
             )
+        group, floor = held
         report = RunReport(
             run_id=None, group_id=group_id, trigger=trigger, dry_run=dry_run, started_at=datetime.now(UTC)
         )
@@ -75,7 +77,7 @@ def sync_group(
                 report.finished_at = datetime.now(UTC)
                 log.info("sync.finished", outcome=report.outcome.value, **asdict(report.counts))
             return report
-        run_fence, registered = take_fence(session, group_id, fence)
+        run_fence, registered = take_fence(session, group_id, fence, floor=floor)
         run = repo.start_run(session, trigger=trigger, group_id=group_id, fence_token=run_fence.token)
         report.run_id = str(run.id)
         with structlog.contextvars.bound_contextvars(run_id=report.run_id, group_id=group_id,

@@ -58,16 +58,20 @@ class RunFence:
         session.commit()
 
 
-def take_fence(session: Session, group_id: str, source: FenceSource | None) -> tuple[RunFence, bool]:
+def take_fence(session: Session, group_id: str, source: FenceSource | None, *,
+               floor: int | None = None) -> tuple[RunFence, bool]:
     """Take the run's token and register it for the group (flushed; the caller commits with the run row).
 
     With no source (a run called directly, no lease), the stored token plus one. Returns the fence and
     whether it was registered: False when a newer run holds the group already (or the lease was lost
-    before the token was taken); such a run starts nothing.
+    before the token was taken); such a run starts nothing. `floor`: the stored token as this
+    transaction read it already (with the group); it only keeps a forgetful issuer above it, and the
+    registration itself is the conditional UPDATE.
     """
     if source is None:
         return RunFence(group_id, repo.next_fence_token(session, group_id)), True
-    floor = repo.fence_token(session, group_id)
+    if floor is None:
+        floor = repo.fence_token(session, group_id)
     token = source.take(floor=floor)
     if token is None:
         return RunFence(group_id, 0), False

@@ -1,0 +1,78 @@
+"""What a nudged run costs the database besides its links: its group read once, its pending work in
+one statement each way, its fence checked at each write and each commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from reconciliation.side import Side
+from reconciliation.states import RunOutcome
+from tests.worker.service.world import World
+from worker.runtime import jobs
+from worker.runtime.jobs import plan_systems
+from worker.runtime.process_context import set_context
+from worker.service import pending_work
+from worker.service.group_sync import sync_group
+from worker.service.run_report import RunReport
+
+PQ, BP = Side.PERFECTQUOTE, Side.BENEFITPOINT
+
+
+@pytest.fixture
+def fed(world: World, synced: dict[str, str]) -> Iterator[dict[str, str]]:
+    """The synced demo group, and a first feed cycle behind it (the feeds read from their start)."""
+    set_context(world.context)
+    _runs(world)
+    yield synced
+    set_context(None)
+
+
+@contextmanager
+def _statements(world: World) -> Iterator[list[str]]:
+    seen: list[str] = []
+    engine = world.context.sessions.kw["bind"]
+
+    def note(_conn: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool) -> None:
+        seen.append(" ".join(statement.split()).upper())
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def _runs(world: World, seen: list[str] | None = None) -> list[RunReport]:
+    """A feed cycle, then the runs it nudges; `seen` gets the runs' statements only."""
+    plan, sessions = jobs.feed_cycle(), world.context.sessions
+    refs = {group: pending_work.pending_refs(sessions, group) for group in plan.group_ids}
+    with _statements(world) as statements:
+        reports = [sync_group(sessions=sessions, systems=plan_systems(world.context), group_id=group,
+                              trigger="feed", plan_refs=group_refs) for group, group_refs in refs.items()]
+    if seen is not None:
+        seen.extend(statements)
+    assert all(report.outcome is RunOutcome.SUCCEEDED for report in reports), [r.as_dict() for r in reports]
+    return reports
+
+
+def test_a_run_reads_its_group_once_and_its_pending_work_in_one_statement_each_way(
+        world: World, fed: dict[str, str]) -> None:
+    ppo = world.link(fed["ppo"])
+    world.edit_pq(ppo.plan_ids[PQ], name="Gold PPO 4000")
+    seen: list[str] = []
+    [report] = _runs(world, seen)
+    assert report.counts.updated == 1
+    group_reads = [s for s in seen if s.startswith("SELECT") and "FROM GROUP_CONNECTIONS" in s
+                   and not s.startswith("SELECT GROUP_CONNECTIONS.FENCE_TOKEN")]
+    assert len(group_reads) == 1, group_reads
+    pending = [s.split(" ")[0] for s in seen if "PENDING_PLANS" in s]
+    assert pending == ["UPDATE", "DELETE"], pending
+    # Checked before each of the BenefitPoint write's three requests (read, update, read back), at the
+    # write's commit, at the baselines' commit and at the run's end; the token is taken with the group.
+    fence_reads = [s for s in seen if s.startswith("SELECT GROUP_CONNECTIONS.FENCE_TOKEN")]
+    assert len(fence_reads) == 6, fence_reads
