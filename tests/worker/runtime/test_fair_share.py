@@ -99,5 +99,7 @@ def test_a_call_slot_is_held_by_one_call_at_a_time_and_never_stalls(
     holder.join()
     assert entered[0] < 0.1  # another agency's slot is its own
     assert 0.1 < entered[1] < 0.6  # waited for the holder, not for the whole wait
+    started = time.monotonic()
     with slot(), shares.call_slot(BUSY, wait_s=0.3)():
-        pass  # a slot that never frees: the second call goes ahead after its wait
+        waited_s = time.monotonic() - started  # a slot that never frees: the second call goes ahead
+    assert 0.3 <= waited_s < 1.0

@@ -18,8 +18,13 @@ from config.settings import Settings, load_settings
 from connectors.sandbox.launcher import Sandboxes, start_sandboxes
 from reconciliation.states import RunOutcome
 from tests.worker.service.world import World
+from worker.runtime import jobs
 from worker.runtime.context import build_context
+from worker.runtime.jobs import plan_systems
 from worker.runtime.process_context import set_context
+from worker.service import pending_work
+from worker.service.group_sync import sync_group
+from worker.service.run_report import RunReport
 
 # Failures in these tests are the sandboxes' answers, not network trouble: fail fast.
 FAST_SETTINGS = {"RETRY_MAX_ATTEMPTS": "2", "RETRY_MAX_TOTAL_S": "2", "RETRY_AFTER_CAP_S": "0.1",
@@ -111,3 +116,22 @@ def key_env() -> dict[str, str]:
 def settings(database_url: str) -> Settings:
     return load_settings({"DATABASE_URL": database_url, "PERFECTQUOTE_URL": "https://pq.env.example/api/v1",
                           "PERFECTQUOTE_TOKEN": "env-token", "CARRIER_EXCHANGE_URL": "https://ex.env.example"})
+
+
+def nudged_runs(world: World) -> list[RunReport]:
+    """One feed cycle and the nudged runs it causes, as the worker runs them; each must succeed."""
+    plan, sessions = jobs.feed_cycle(), world.context.sessions
+    reports = [sync_group(sessions=sessions, systems=plan_systems(world.context), group_id=group,
+                          trigger="feed", plan_refs=pending_work.pending_refs(sessions, group))
+               for group in plan.group_ids]
+    assert all(report.outcome is RunOutcome.SUCCEEDED for report in reports), [r.as_dict() for r in reports]
+    return reports
+
+
+@pytest.fixture
+def fed(world: World, synced: dict[str, str]) -> Iterator[dict[str, str]]:
+    """The synced demo group, and a first feed cycle behind it (the feeds read from their start)."""
+    set_context(world.context)
+    nudged_runs(world)
+    yield synced
+    set_context(None)

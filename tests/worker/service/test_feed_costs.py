@@ -4,32 +4,20 @@ nothing beyond the feeds, and a snapshot that went stale behind the feeds' back 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from reconciliation.side import Side
 from reconciliation.states import RunOutcome
+from tests.worker.service.conftest import nudged_runs
 from tests.worker.service.world import World
 from worker.runtime import jobs
 from worker.runtime.jobs import plan_systems
-from worker.runtime.process_context import set_context
 from worker.service import pending_work
 from worker.service.group_sync import sync_group
 from worker.service.run_report import RunReport
 
 PQ, BP = Side.PERFECTQUOTE, Side.BENEFITPOINT
 FEED_ONLY = Counter({"benefitpoint findChanges": 1, "perfectquote GET /plans/changes": 1})
-
-
-@pytest.fixture
-def fed(world: World, synced: dict[str, str]) -> Iterator[dict[str, str]]:
-    """The synced demo group, and a first feed cycle behind it (the feeds read from their start)."""
-    set_context(world.context)
-    _cycle(world)
-    yield synced
-    set_context(None)
 
 
 def _calls(world: World) -> Counter[str]:
@@ -41,9 +29,7 @@ def _calls(world: World) -> Counter[str]:
 def _cycle(world: World) -> tuple[list[RunReport], Counter[str]]:
     """One feed cycle and the nudged runs it causes, as the worker runs them; the calls all of it made."""
     before = _calls(world)
-    plan = jobs.feed_cycle()
-    reports = [_nudged(world, group) for group in plan.group_ids]
-    assert all(report.outcome is RunOutcome.SUCCEEDED for report in reports), [r.as_dict() for r in reports]
+    reports = nudged_runs(world)
     return reports, _calls(world) - before
 
 

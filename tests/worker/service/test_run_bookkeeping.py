@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 from sqlalchemy import event
 
 from reconciliation.side import Side
@@ -15,21 +14,11 @@ from reconciliation.states import RunOutcome
 from tests.worker.service.world import World
 from worker.runtime import jobs
 from worker.runtime.jobs import plan_systems
-from worker.runtime.process_context import set_context
 from worker.service import pending_work
 from worker.service.group_sync import sync_group
 from worker.service.run_report import RunReport
 
 PQ, BP = Side.PERFECTQUOTE, Side.BENEFITPOINT
-
-
-@pytest.fixture
-def fed(world: World, synced: dict[str, str]) -> Iterator[dict[str, str]]:
-    """The synced demo group, and a first feed cycle behind it (the feeds read from their start)."""
-    set_context(world.context)
-    _runs(world)
-    yield synced
-    set_context(None)
 
 
 @contextmanager

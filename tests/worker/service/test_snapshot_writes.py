@@ -6,39 +6,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 from sqlalchemy import event
 
 from reconciliation.side import Side
-from reconciliation.states import RunOutcome
+from tests.worker.service.conftest import nudged_runs
 from tests.worker.service.world import World
-from worker.runtime import jobs
-from worker.runtime.jobs import plan_systems
-from worker.runtime.process_context import set_context
-from worker.service import pending_work
-from worker.service.group_sync import sync_group
-from worker.service.run_report import RunReport
 
 PQ, BP = Side.PERFECTQUOTE, Side.BENEFITPOINT
-
-
-@pytest.fixture
-def fed(world: World, synced: dict[str, str]) -> Iterator[dict[str, str]]:
-    """The synced demo group, and a first feed cycle behind it (the feeds read from their start)."""
-    set_context(world.context)
-    _cycle(world)
-    yield synced
-    set_context(None)
-
-
-def _cycle(world: World) -> list[RunReport]:
-    """One feed cycle and the nudged runs it causes, as the worker runs them."""
-    plan, sessions = jobs.feed_cycle(), world.context.sessions
-    reports = [sync_group(sessions=sessions, systems=plan_systems(world.context), group_id=group,
-                          trigger="feed", plan_refs=pending_work.pending_refs(sessions, group))
-               for group in plan.group_ids]
-    assert all(report.outcome is RunOutcome.SUCCEEDED for report in reports), [r.as_dict() for r in reports]
-    return reports
 
 
 @contextmanager
@@ -61,7 +35,7 @@ def _snapshot_writes(world: World) -> Iterator[list[Any]]:
 def _edited_and_synced(world: World, edit: Callable[[], None]) -> list[Any]:
     edit()
     with _snapshot_writes(world) as written:
-        [report] = _cycle(world)
+        [report] = nudged_runs(world)
     assert report.counts.updated == 1
     return written
 
