@@ -32,13 +32,13 @@ __all__ = [
     "guarded_calls",
 ]
 
-# A run's fence, checked before every request a connector sends while the run writes a plan.
+# A run's fence, checked before every request that writes while the run writes a plan.
 _call_guard: ContextVar[Callable[[], None] | None] = ContextVar("plansync_call_guard", default=None)
 
 
 @contextmanager
 def guarded_calls(check: Callable[[], None]) -> Iterator[None]:
-    """Each request a connector sends inside the block is preceded by `check`, which raises to stop it.
+    """Each request that writes inside the block is preceded by `check`, which raises to stop it.
 
     One plan's write is several requests (BenefitPoint: product, summary, rates): a run that lost its
     group stops between any two of them, not only between plans.
@@ -51,7 +51,7 @@ def guarded_calls(check: Callable[[], None]) -> Iterator[None]:
 
 
 def check_call_guard() -> None:
-    """Called by the transport before it sends anything."""
+    """Called by the transport before it sends a request that writes."""
     guard = _call_guard.get()
     if guard is not None:
         guard()

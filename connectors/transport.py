@@ -64,16 +64,18 @@ def retry_after_s(response: httpx.Response) -> float | None:
         return None
 
 
-def send(client: httpx.Client, request: httpx.Request, *, system: str, operation: str,
+def send(client: httpx.Client, request: httpx.Request, *, system: str, operation: str, writes: bool,
          handled_statuses: frozenset[int] = frozenset(),
          max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> httpx.Response:
     """Send once; transport faults and transient statuses become TransientError.
 
     The body is read as a stream and refused (BadResponse) past `max_bytes`, so an oversized
     answer never sits whole in memory. `handled_statuses` are left to the caller (a SOAP 500 may
-    be a fault with a meaning). A guard the caller set (`ports.guarded_calls`) is checked first.
+    be a fault with a meaning). A request that `writes` is preceded by the guard the caller set
+    (`ports.guarded_calls`); a read changes nothing, so a superseded run may still make it.
     """
-    check_call_guard()
+    if writes:
+        check_call_guard()
     started = time.perf_counter()
     status = "connection_error"
     try:

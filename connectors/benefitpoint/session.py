@@ -31,6 +31,12 @@ log = get_logger(__name__)
 MAX_SESSION_ID_LENGTH = 512
 # A login answer refused at these is no SOAP answer at all; past them it is a bad login answer.
 _NOT_SOAP_FIELDS = frozenset({"Envelope", "Body", "status"})
+# The operations that change nothing; any other (one this list does not know too) is taken for a write.
+READ_OPERATIONS = frozenset({
+    "login", "findAccounts", "getAccount", "findProducts", "getProduct", "findBenefitSummaries",
+    "getBenefitSummary", "findRates", "getRate", "findChanges", "getAvailableCarriers", "getProductTypes",
+    "getBenefitSummaryStructure",
+})
 
 
 class SoapSession:
@@ -134,7 +140,8 @@ class SoapSession:
             headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": soap_action(operation)},
         )
         response = send(self._client, request, system=SYSTEM, operation=operation,
-                        handled_statuses=frozenset({500}), max_bytes=self._max_response_bytes)
+                        writes=operation not in READ_OPERATIONS, handled_statuses=frozenset({500}),
+                        max_bytes=self._max_response_bytes)
         try:
             element = parse_body(response.content, operation=operation)
         except BadResponse:

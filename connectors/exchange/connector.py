@@ -68,7 +68,7 @@ class CarrierExchangeConnector:
             request = self._http.build_request(method, url, json=body, params=params)
             try:
                 response = send(self._http, request, system=SYSTEM, operation=operation,
-                                max_bytes=self._max_response_bytes)
+                                writes=method != "GET", max_bytes=self._max_response_bytes)
             except AccessDenied as error:
                 raise AccessDenied(system=SYSTEM, operation=operation, status=error.status,
                                    message=f"the API key was refused (HTTP {error.status}): "

@@ -67,7 +67,7 @@ class PerfectQuoteClient:
         """
         def once() -> httpx.Response:
             request = self._http.build_request(method, path, params=params, json=body, headers=headers)
-            response = send(self._http, request, system=SYSTEM, operation=operation,
+            response = send(self._http, request, system=SYSTEM, operation=operation, writes=method != "GET",
                             handled_statuses=HANDLED_STATUSES, max_bytes=self._max_response_bytes)
             if response.status_code >= 400 and response.status_code not in accept:
                 raise_for_status(response, operation=operation)

@@ -27,7 +27,8 @@ def _client(handler: httpx.MockTransport) -> httpx.Client:
 def test_an_answered_request_is_counted_with_its_status_and_timed() -> None:
     before, timed = _requests("perfectquote", "metrics_ok", "200"), _timed("perfectquote", "metrics_ok")
     client = _client(httpx.MockTransport(lambda request: httpx.Response(200, json={})))
-    send(client, client.build_request("GET", "/"), system="perfectquote", operation="metrics_ok")
+    send(client, client.build_request("GET", "/"), system="perfectquote", operation="metrics_ok",
+         writes=False)
     assert _requests("perfectquote", "metrics_ok", "200") == before + 1
     assert _timed("perfectquote", "metrics_ok") == timed + 1
 
@@ -36,7 +37,8 @@ def test_a_transient_status_is_counted_with_that_status() -> None:
     before = _requests("benefitpoint", "metrics_busy", "503")
     client = _client(httpx.MockTransport(lambda request: httpx.Response(503)))
     with pytest.raises(TransientError):
-        send(client, client.build_request("GET", "/"), system="benefitpoint", operation="metrics_busy")
+        send(client, client.build_request("GET", "/"), system="benefitpoint", operation="metrics_busy",
+             writes=False)
     assert _requests("benefitpoint", "metrics_busy", "503") == before + 1
 
 
@@ -51,5 +53,6 @@ def test_a_request_with_no_answer_is_counted_by_what_went_wrong(fault: type[http
 
     client = _client(httpx.MockTransport(handler))
     with pytest.raises(TransientError):
-        send(client, client.build_request("GET", "/"), system="exchange", operation="metrics_fault")
+        send(client, client.build_request("GET", "/"), system="exchange", operation="metrics_fault",
+             writes=False)
     assert _requests("exchange", "metrics_fault", status) == before + 1

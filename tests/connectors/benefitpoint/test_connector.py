@@ -7,6 +7,7 @@ import re
 import pytest
 
 from connectors.errors import TransientError
+from connectors.ports import guarded_calls
 from tests.connectors.benefitpoint.fakes import ScriptedBenefitPoint, connector_for, response, result
 from tests.connectors.benefitpoint.test_mapping import sample_plan
 
@@ -115,3 +116,25 @@ def test_a_create_that_keeps_failing_gives_up_without_duplicates() -> None:
             "5", sample_plan(), link_id="lnk-1")
     assert fake.calls("createProduct") == 3
     assert fake.calls("createBenefitSummary") == 0
+
+
+class Overtaken(Exception):
+    pass
+
+
+def _overtaken() -> None:
+    raise Overtaken
+
+
+def test_a_closed_guard_lets_reads_through_and_stops_a_create_before_it_is_sent() -> None:
+    fake = create_world([(200, response("createProduct", result(new_id=700)))],
+                        lost_create_went_through=False)
+    fake.handlers["getProduct"] = lambda _c: (200, response("getProduct", product_xml(1)))
+    connector = connector_for(fake)
+    with guarded_calls(_overtaken):
+        assert connector.get_plan("1") is not None
+        assert connector.list_plans("5") == []
+        with pytest.raises(Overtaken):
+            connector.create_plan("5", sample_plan(), link_id="lnk-1")
+    assert fake.calls("getProduct") >= 1 and fake.calls("findProducts") >= 1
+    assert fake.calls("createProduct") == 0
