@@ -70,8 +70,8 @@ def declare_actors(broker: dramatiq.Broker, *, client: redis.Redis, namespace: s
                    plan_refs: list[list[str]] | None = None, agency_id: int = DEFAULT_AGENCY_ID) -> None:
         # Bound for the whole message (the log-context middleware clears them), its last line included.
         structlog.contextvars.bind_contextvars(group_id=group_id, trigger=trigger, agency_id=agency_id)
-        with shares.run_slot(agency_id).acquire(raise_on_failure=False) as acquired:
-            if not acquired:
+        with shares.run_turn(agency_id) as turn:
+            if not turn:
                 defer_message(broker, agency_id=agency_id, max_runs=shares.max_runs)
                 return
             run_group(runs.for_agency(agency_id), sync_group,
@@ -102,9 +102,11 @@ def setup(settings: Settings | None = None, *, namespace: str = "plansync") -> A
 def _declare(settings: Settings, *, namespace: str) -> Actors:
     broker = make_broker(settings, namespace=namespace)
     client = broker_redis(broker, settings)
+    contexts = process_contexts()
     shares = FairShares(client, namespace=namespace, max_runs=settings.agency_max_runs,
-                        max_calls=settings.agency_max_benefitpoint_calls)
-    process_contexts().use_call_slots(shares.call_slot)
+                        max_calls=settings.agency_max_benefitpoint_calls,
+                        agencies_enabled=contexts.enabled_count)
+    contexts.use_call_slots(shares.call_slot)
     _declared[namespace] = declare_actors(broker, client=client, namespace=namespace,
                                           feed_cycle_s=settings.feed_cycle_s, shares=shares)
     return _declared[namespace]

@@ -1,8 +1,10 @@
-"""Fair shares between agencies: per agency, a cap on runs and on BenefitPoint calls at once, on Redis."""
+"""Fair shares between agencies: per agency, a cap on runs and on BenefitPoint calls at once, on Redis,
+held while more than one agency is enabled."""
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -27,16 +29,44 @@ DEFER_MIN_MS = 500
 DEFER_MAX_MS = 2_000
 _FIRST_POLL_S = 0.005
 _LAST_POLL_S = 0.1
+# How long a count of the enabled agencies is taken as true: enabling a second one caps within it.
+AGENCIES_RECOUNT_S = 30.0
 
 
 class FairShares:
     """The caps of every agency, shared by every worker process through Redis."""
 
-    def __init__(self, client: redis.Redis, *, namespace: str, max_runs: int, max_calls: int) -> None:
+    def __init__(self, client: redis.Redis, *, namespace: str, max_runs: int, max_calls: int,
+                 agencies_enabled: Callable[[], int] | None = None,
+                 recount_s: float = AGENCIES_RECOUNT_S) -> None:
         self._backend = RedisBackend(client=client)
         self._namespace = namespace
         self.max_runs = max_runs
         self.max_calls = max_calls
+        self._agencies_enabled = agencies_enabled
+        self._recount_s = recount_s
+        self._lock = threading.Lock()
+        self._counted: tuple[float, bool] | None = None
+
+    def shared(self) -> bool:
+        """Whether more than one agency is enabled (None counts as many). An agency alone has nobody to
+        share with: a cap would only leave worker threads idle and send its runs round the delay queue."""
+        if self._agencies_enabled is None:
+            return True
+        with self._lock:
+            now = time.monotonic()
+            if self._counted is None or now - self._counted[0] >= self._recount_s:
+                self._counted = (now, self._agencies_enabled() > 1)
+            return self._counted[1]
+
+    @contextmanager
+    def run_turn(self, agency_id: int) -> Iterator[bool]:
+        """Whether a run of the agency may go now (False: it is at its share); the turn lasts the block."""
+        if not self.shared():
+            yield True
+            return
+        with self.run_slot(agency_id).acquire(raise_on_failure=False) as acquired:
+            yield acquired
 
     def run_slot(self, agency_id: int) -> ConcurrentRateLimiter:
         """Held by a group's run: an agency at `max_runs` runs defers its next one."""
@@ -51,6 +81,9 @@ class FairShares:
 
         @contextmanager
         def slot() -> Iterator[None]:
+            if not self.shared():
+                yield
+                return
             deadline = time.monotonic() + wait_s
             pause_s = _FIRST_POLL_S
             while True:

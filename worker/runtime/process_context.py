@@ -65,6 +65,13 @@ class ProcessContexts:
             return build_context(self.settings, agency=default_agency(self.settings), engine=self.engine)
         return self.by_id(named_agency(self.sessions, settings=self.settings, name=name).id)
 
+    def enabled_count(self) -> int:
+        """How many agencies' cycles run now (their secrets left closed)."""
+        if sqlite_file_missing(self.settings.database_url):
+            return 1
+        with self.sessions() as session:
+            return max(1, sum(1 for listing in agency_choice.in_service(session) if not listing.disabled))
+
     def enabled(self) -> list[Agency]:
         """The agencies whose cycles run now."""
         if sqlite_file_missing(self.settings.database_url):

@@ -22,12 +22,12 @@ from worker.runtime.processes import enqueue_sync
 BUSY, QUIET = 5, 6
 
 
-@pytest.fixture
-def capped_actors(redis_namespace: str, redis_client: redis.Redis) -> Iterator[Actors]:
+def _actors(redis_namespace: str, redis_client: redis.Redis, *, agencies_enabled: int) -> Iterator[Actors]:
     """Actors whose agencies may each run one group at a time, on a worker with four threads."""
     broker = make_broker(load_settings({"REDIS_URL": REDIS_URL}), namespace=redis_namespace,
                          client=redis_client)
-    shares = FairShares(redis_client, namespace=redis_namespace, max_runs=1, max_calls=1)
+    shares = FairShares(redis_client, namespace=redis_namespace, max_runs=1, max_calls=1,
+                        agencies_enabled=lambda: agencies_enabled)
     actors = declare_actors(broker, client=redis_client, namespace=redis_namespace, timing=FAST_TIMING,
                             shares=shares)
     worker = dramatiq.Worker(broker, worker_threads=4, worker_timeout=100)
@@ -35,6 +35,16 @@ def capped_actors(redis_namespace: str, redis_client: redis.Redis) -> Iterator[A
     yield actors
     worker.stop()
     broker.close()
+
+
+@pytest.fixture
+def capped_actors(redis_namespace: str, redis_client: redis.Redis) -> Iterator[Actors]:
+    yield from _actors(redis_namespace, redis_client, agencies_enabled=2)
+
+
+@pytest.fixture
+def alone_actors(redis_namespace: str, redis_client: redis.Redis) -> Iterator[Actors]:
+    yield from _actors(redis_namespace, redis_client, agencies_enabled=1)
 
 
 def _overlap(recorder: Recorder, groups: set[str]) -> int:
@@ -103,3 +113,35 @@ def test_a_call_slot_is_held_by_one_call_at_a_time_and_never_stalls(
     with slot(), shares.call_slot(BUSY, wait_s=0.3)():
         waited_s = time.monotonic() - started  # a slot that never frees: the second call goes ahead
     assert 0.3 <= waited_s < 1.0
+
+
+def test_an_agency_alone_is_not_held_to_its_share(alone_actors: Actors,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    recorder = Recorder(sleep_s=0.4)
+    monkeypatch.setattr(jobs, "sync_and_summarize", recorder.sync_and_summarize)
+    groups = {f"grp_alone_{number}" for number in range(3)}
+    for group_id in sorted(groups):
+        alone_actors.sync_group.send_with_options(args=(group_id, "manual"), kwargs={"agency_id": BUSY})
+    wait_until(lambda: recorder.count("end") == len(groups), timeout_s=20, what="every run")
+    # Its share is 1, but with no other agency enabled its runs take every free thread at once.
+    assert _overlap(recorder, groups) == len(groups)
+
+
+def test_an_agency_alone_takes_a_call_slot_at_once(redis_client: redis.Redis, redis_namespace: str) -> None:
+    shares = FairShares(redis_client, namespace=redis_namespace, max_runs=1, max_calls=1,
+                        agencies_enabled=lambda: 1)
+    slot = shares.call_slot(BUSY, wait_s=0.6)
+    started = time.monotonic()
+    with slot(), slot():
+        waited_s = time.monotonic() - started
+    assert waited_s < 0.1
+
+
+def test_the_enabled_agencies_are_counted_again_after_the_recount_time(
+        redis_client: redis.Redis, redis_namespace: str) -> None:
+    counts = iter([1, 2])
+    shares = FairShares(redis_client, namespace=redis_namespace, max_runs=1, max_calls=1,
+                        agencies_enabled=lambda: next(counts), recount_s=0.2)
+    assert not shares.shared() and not shares.shared()
+    time.sleep(0.25)
+    assert shares.shared()
