@@ -68,8 +68,12 @@ def add_pending(session: Session, named: Mapping[str, Iterable[PlanRef]], *, due
 
 
 def _group_rows(session: Session, group_id: str) -> list[PendingPlanRow]:
-    query = (select(PendingPlanRow).join(GroupRow, GroupRow.id == PendingPlanRow.group_connection_id)
-             .where(GroupRow.perfectquote_group_id == group_id).order_by(PendingPlanRow.id))
+    # The group's id as a subquery the database runs once, not a join: pending_plans is a queue, empty one
+    # moment and full the next, and statistics taken while it was empty made the planner scan both
+    # tables in a nested loop (30 ms at 1,000 groups, where this is a few index probes).
+    connection_id = select(GroupRow.id).where(GroupRow.perfectquote_group_id == group_id).scalar_subquery()
+    query = (select(PendingPlanRow).where(PendingPlanRow.group_connection_id == connection_id)
+             .order_by(PendingPlanRow.id))
     return list(session.scalars(query))
 
 

@@ -76,9 +76,13 @@ def upgrade() -> None:
             batch.create_primary_key(f"pk_{table}", ["agency_id", *key])
             batch.create_foreign_key(f"fk_{table}_agency_id_agencies", "agencies", ["agency_id"], ["id"])
     op.create_index("ix_remote_entities_plan", "remote_entities", ["agency_id", "system", "plan_id"])
-    if op.get_bind().dialect.name == "postgresql":
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql" and bind.execute(sa.text("SELECT EXISTS (SELECT 1 FROM "
+                                                                  "group_connections)")).scalar():
         # Fresh statistics: without them the planner takes the new agency index (one value, every row
-        # today) for queries by run or link, and a prune or a history read scans whole tables.
+        # today) for queries by run or link, and a prune or a history read scans whole tables. Not on a
+        # new database: statistics of empty tables would hold until autovacuum came round, and the
+        # planner would meanwhile plan for empty tables (nested loops of whole-table scans).
         op.execute("ANALYZE")
 
 
