@@ -14,7 +14,7 @@ from connectors.sandbox.perfectquote.store import PerfectQuoteStore
 from reconciliation.states import RunOutcome
 from worker.runtime import jobs
 from worker.runtime.process_context import get_context
-from worker.service import group_sync, pending_work
+from worker.service import group_sync
 from worker.service.run_report import RunReport
 
 
@@ -74,9 +74,8 @@ class CycleFigures:
 def sync_nudged(group_id: str, plan_refs: list[list[str]] | None) -> RunReport:
     """As the sync_group actor runs a cycle's nudge: only the links to the group's pending plans."""
     context = get_context()
-    refs = None if plan_refs is None else pending_work.pending_refs(context.sessions, group_id)
     return group_sync.sync_group(sessions=context.sessions, systems=jobs.plan_systems(context),
-                                 group_id=group_id, trigger="feed", plan_refs=refs)
+                                 group_id=group_id, trigger="feed", pending=plan_refs is not None)
 
 
 def run_cycle(counter: CallCounter, *, concurrency: int) -> CycleFigures:

@@ -59,22 +59,21 @@ def sync_and_summarize(
     group's lease; a superseded run's summary says so, and is not retried.
     """
     context = get_context(agency_id)
-    refs = None
-    if plan_refs is not None:
-        # Plans a message names itself (enqueued by an earlier version) are reconciled too.
-        named = [(Side(side), plan_id) for side, plan_id in plan_refs]
-        refs = list(dict.fromkeys([*pending_work.pending_refs(context.sessions, group_id), *named]))
-        if not refs:
-            log.info("worker.nudge.nothing_pending")
-            return {"group_id": group_id, "trigger": trigger, "outcome": None, "pending": 0}
-    report = group_sync.sync_group(
-        sessions=context.sessions,
-        systems=plan_systems(context),
-        group_id=group_id,
-        trigger=trigger,
-        plan_refs=refs,
-        fence=fence,
-    )
+    # Plans a message names itself (enqueued by an earlier version) are reconciled too.
+    named = None if plan_refs is None else [(Side(side), plan_id) for side, plan_id in plan_refs]
+    try:
+        report = group_sync.sync_group(
+            sessions=context.sessions,
+            systems=plan_systems(context),
+            group_id=group_id,
+            trigger=trigger,
+            plan_refs=named,
+            pending=plan_refs is not None,
+            fence=fence,
+        )
+    except group_sync.NothingPending:
+        log.info("worker.nudge.nothing_pending")
+        return {"group_id": group_id, "trigger": trigger, "outcome": None, "pending": 0}
     if report.outcome is RunOutcome.FAILED:
         raise RunFailed(f"group {group_id}: {report.error}")
     summary = report.as_dict()

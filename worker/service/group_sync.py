@@ -36,6 +36,10 @@ class GroupNotConnected(LookupError):
     """The PerfectQuote group is not connected to a BenefitPoint account."""
 
 
+class NothingPending(LookupError):
+    """A run of the group's pending plans found none: another run took them already. Nothing was recorded."""
+
+
 def sync_group(
     *,
     sessions: sessionmaker[Session],
@@ -46,12 +50,14 @@ def sync_group(
     plan_refs: Collection[PlanRef] | None = None,
     fence: FenceSource | None = None,
     on_link: Callable[[int, int], None] | None = None,
+    pending: bool = False,
 ) -> RunReport:
     """Reconcile every copy and merge link of the group; one bad plan never stops the rest.
 
     With `plan_refs` (the plans a change feed named), only the links to those plans are reconciled,
     and of their plans only what the feeds say changed is read (`known_plans`), so a feed cycle costs
-    what changed, not what exists.
+    what changed, not what exists. With `pending` (a nudge), the group's pending plans as the database
+    holds them join `plan_refs`, read in the run's first transaction; none at all raises NothingPending.
     A dry run reads, reconciles and reports the writes it would make, and writes nothing anywhere.
     One session serves the run; the run row, each link's recovery points and the run's end are
     commits of their own (`link_sync`), so a crash leaves every link as before or as after.
@@ -67,6 +73,10 @@ def sync_group(
                 f"PerfectQuote group {group_id!r} is not connected; connect it with 'plansync groups connect'"
             )
         group, floor = held
+        if pending:
+            plan_refs = list(dict.fromkeys([*pending_work.pending_in(session, group_id), *(plan_refs or [])]))
+            if not plan_refs:
+                raise NothingPending(group_id)
         report = RunReport(
             run_id=None, group_id=group_id, trigger=trigger, dry_run=dry_run, started_at=datetime.now(UTC)
         )
@@ -163,6 +173,7 @@ def _run(
     stored = known_plans.stored_versions(snapshots, observed)
     settled = settlements_by_link(session, [link.id for link in links])
     for done, link in enumerate(links, start=1):
+        job.last_link = done == len(links)
         try:
             sync_link(job, link, stored=stored, settlements=settled.get(link.id, {}))
         except (ConnectorError, LinkProblem, PlanValueError, repo.StorageError) as error:

@@ -31,6 +31,8 @@ class LinkJob:
     fence: RunFence | None = None
     # The feed versions of the entities the run read again, as they stood before it read them.
     observed: Observed = field(default_factory=dict)
+    # The link being synced is the run's last: its last commit is the run's end (see `finish_link`).
+    last_link: bool = False
 
     @property
     def dry_run(self) -> bool:
@@ -51,3 +53,13 @@ class LinkJob:
             self.fence.commit(self.session)
         else:
             self.session.commit()
+
+    def finish_link(self) -> None:
+        """The link's last commit (its baselines or state, after every write was committed on its own).
+        The run's last link leaves it to the run's end, which checks the fence and commits anyway: one
+        check and one commit fewer. Lost with a run that fails to end, it is a baseline the next run
+        advances again, never the record of a write."""
+        if self.last_link and self.fence is not None:
+            self.session.flush()
+        else:
+            self.commit()

@@ -172,14 +172,14 @@ def _apply(job: LinkJob, current: _InFlight, outcome: Reconciliation) -> None:
         current.link = advance_baselines(job.session, current.link, outcome, confirmed, notes=notes,
                                          report=job.report)
         _remember(job, current)
-        job.commit()
+        job.finish_link()
 
 
 def _settle_state(job: LinkJob, current: _InFlight, state: LinkState, reason: str | None) -> None:
     if not job.dry_run:
         current.link = repo.set_link_state(job.session, current.link, state, error=reason)
         _remember(job, current)
-        job.commit()
+        job.finish_link()
 
 
 def _remember(job: LinkJob, current: _InFlight) -> None:

@@ -65,7 +65,12 @@ def unreadable_changes(sessions: sessionmaker[Session], side: Side) -> list[Unre
 def pending_refs(sessions: sessionmaker[Session], group_id: str) -> list[PlanRef]:
     """The plans of the group waiting for a run, as (side, plan id)."""
     with sessions() as session:
-        return [pending.ref for pending in repo.pending_for_group(session, group_id)]
+        return pending_in(session, group_id)
+
+
+def pending_in(session: Session, group_id: str) -> list[PlanRef]:
+    """`pending_refs` within a transaction of the caller's (a run's first)."""
+    return [pending.ref for pending in repo.pending_for_group(session, group_id)]
 
 
 def nudge_due(sessions: sessionmaker[Session], *, now: datetime | None = None) -> list[str]:
