@@ -8,8 +8,8 @@ A: a cycle with nothing changed. B: `--changed-percent` of the plans renamed (ha
 a different link) through the sandbox stores, then one cycle. The cycle is the feed cycle message the
 clock sends, taken by one of the workers, which enqueues the changed groups' syncs for both workers. It
 is over when the cycle marked its slot done and both queues are empty. CPU is the worker processes'
-(from /proc), so the sandboxes' own work is not in it. With `--profile`, C: another batch of edits
-whose cycle runs in this process under cProfile, one group after another.
+(from /proc), so the sandboxes' own work is not in it. With `--in-process` (or `--profile`, under
+cProfile), C: another batch of edits whose cycle runs in this process, one group after another.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +29,7 @@ from dramatiq import Actor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.cycle_profile import profile
+from bench.cycle_profile import in_process, sampled
 from bench.feed_cycle import chosen_links
 from bench.prepared import NAMESPACE, Prepared, prepared
 from bench.prime import prime_snapshots
@@ -124,7 +125,13 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=20.0, help="added to every sandbox request")
     parser.add_argument("--changed-percent", type=float, default=5.0)
     parser.add_argument("--timeout-s", type=float, default=3600.0, help="longest wait for one cycle")
-    parser.add_argument("--profile", type=Path, help="also profile a changed cycle in process into this file")
+    parser.add_argument("--in-process", action="store_true", dest="in_process",
+                        help="C: another changed cycle in this process, one group at a time (CPU per plan)")
+    parser.add_argument("--profile", type=Path, help="C under cProfile, into this file")
+    parser.add_argument("--py-spy", type=Path, dest="spy",
+                        help="py-spy the workers' CPU (GIL held) during B into this folder")
+    parser.add_argument("--py-spy-idle", action="store_true", dest="spy_idle",
+                        help="with --py-spy: every thread, waits included (where the wall goes)")
     parser.add_argument("--no-prime", action="store_true",
                         help="leave the links to change without the snapshots a first sync stores")
     parser.add_argument("--seed", type=int, default=0)
@@ -136,7 +143,7 @@ def main() -> None:
                                                            latency_ms=args.latency_ms,
                                                            logs=Path(folder)) as stack:
         to_change = chosen_links(stack.world["links"], percent=args.changed_percent, seed=args.seed)
-        if args.profile:
+        if args.in_process or args.profile:
             to_change += chosen_links(stack.world["links"], percent=args.changed_percent, seed=args.seed + 1)
         if not args.no_prime:
             primed_s = prime_snapshots(stack, to_change, latency_ms=args.latency_ms)
@@ -154,12 +161,13 @@ def main() -> None:
                                                                timeout_s=args.timeout_s),
                changed=0, workers=workers, idle_cpu_rate=idle_rate, **shape)
         changed = edit(stack, percent=args.changed_percent, seed=args.seed)
-        report(f"B: {args.changed_percent:g}% of the plans changed ({changed})",
-               run_cycle(stack, feed_cycle, workers=workers, slot="B", timeout_s=args.timeout_s),
+        with sampled(workers, out=args.spy, idle=args.spy_idle) if args.spy else nullcontext():
+            cycle = run_cycle(stack, feed_cycle, workers=workers, slot="B", timeout_s=args.timeout_s)
+        report(f"B: {args.changed_percent:g}% of the plans changed ({changed})", cycle,
                changed=changed, workers=workers, idle_cpu_rate=idle_rate, **shape)
-        if args.profile:
-            profile(changed=edit(stack, percent=args.changed_percent, seed=args.seed + 1),
-                    out=args.profile)
+        if args.in_process or args.profile:
+            in_process(changed=edit(stack, percent=args.changed_percent, seed=args.seed + 1),
+                       out=args.profile)
 
 
 if __name__ == "__main__":
