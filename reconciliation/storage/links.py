@@ -134,11 +134,10 @@ def links_for_group(session: Session, group_id: str, *,
     With `baselines_for`, only the links naming one of those plans carry their baselines (decoding
     them is most of the cost); the others' are None, fit for counting the group, never for a sync.
     """
-    query = (
-        select(LinkRow)
-        .join(GroupRow, GroupRow.id == LinkRow.group_connection_id)
-        .where(GroupRow.perfectquote_group_id == group_id)
-    )
+    # The group's id as a subquery, as for its pending plans (`feeds._group_rows`): a join can be planned
+    # as a nested loop of scans while the statistics still describe the tables as empty.
+    connection_id = select(GroupRow.id).where(GroupRow.perfectquote_group_id == group_id).scalar_subquery()
+    query = select(LinkRow).where(LinkRow.group_connection_id == connection_id)
     rows = session.scalars(query.order_by(LinkRow.created_at, LinkRow.id))
     if baselines_for is None:
         return [_link_value(row, group_id) for row in rows]

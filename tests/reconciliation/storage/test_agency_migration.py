@@ -7,7 +7,20 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from alembic import command
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, MetaData, Table, func, insert, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.engine import Connection
 
 from config.db import make_engine, make_session_factory
@@ -104,5 +117,30 @@ def test_a_single_agency_database_moves_whole_into_the_default_agency(database_u
             assert session.scalar(select(func.count()).select_from(tables.tables["group_connections"])) == 2
         with base() as session:
             assert repo.get_group(session, "grp_m").group_name != "Acme's"
+    finally:
+        engine.dispose()
+
+
+def _analyzed(connection: Connection, table: str) -> bool:
+    return connection.execute(text("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                                    "WHERE relname = :table"), {"table": table}).scalar_one()
+
+
+def test_statistics_are_taken_of_a_database_with_groups_never_of_an_empty_one(postgres_url: str) -> None:
+    # Statistics of empty tables would have the planner plan for empty tables until autovacuum came round.
+    engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        for with_group in (False, True):
+            with engine.connect() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+                _upgrade_to(connection, BEFORE_AGENCIES)
+                if with_group:
+                    table = Table("group_connections", MetaData(), autoload_with=connection)
+                    connection.execute(insert(table).values(_filler(table, ROWS["group_connections"])))
+            upgrade_database(postgres_url)
+            with engine.connect() as connection:
+                assert _analyzed(connection, "group_connections") is with_group
+                assert _analyzed(connection, "pending_plans") is with_group
     finally:
         engine.dispose()
