@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from functools import cache
 from typing import Any
 
@@ -64,7 +66,25 @@ def _only_this_agency(state: ORMExecuteState) -> None:
     agency_id = agency_of(state.session)
     if agency_id == ALL_AGENCIES or state.execution_options.get(EVERY_AGENCY_OPTION):
         return
-    state.statement = state.statement.options(_agency_criteria(agency_id))
+    state.statement = _scoped(state.statement, agency_id)
+
+
+# Each statement object with each agency's criteria, kept while the statement lives: a statement a module
+# builds once keeps its scoped copy, and with it the cache key SQLAlchemy memoizes on it, from one
+# execution to the next; a copy made at every execution computed its key again.
+_SCOPED: weakref.WeakKeyDictionary[Any, dict[int, Any]] = weakref.WeakKeyDictionary()
+_SCOPED_LOCK = threading.Lock()
+
+
+def _scoped(statement: Any, agency_id: int) -> Any:
+    with _SCOPED_LOCK:
+        by_agency = _SCOPED.get(statement)
+        if by_agency is None:
+            by_agency = _SCOPED[statement] = {}
+        scoped = by_agency.get(agency_id)
+        if scoped is None:
+            scoped = by_agency[agency_id] = statement.options(_agency_criteria(agency_id))
+        return scoped
 
 
 @cache

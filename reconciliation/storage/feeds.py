@@ -13,7 +13,7 @@ from reconciliation.link_entry import PlanRef
 from reconciliation.pending import PendingPlan, UnreadableChange, retry_due
 from reconciliation.side import Side
 from reconciliation.storage.agency_scope import agency_of
-from reconciliation.storage.groups import chunks, group_row
+from reconciliation.storage.groups import GROUP_ROW_ID, chunks, group_row
 from reconciliation.storage.tables import GroupRow, PendingPlanRow, UnreadableChangeRow, WatermarkRow
 
 
@@ -67,14 +67,15 @@ def add_pending(session: Session, named: Mapping[str, Iterable[PlanRef]], *, due
     return written
 
 
+# The group's id as a subquery the database runs once, not a join: pending_plans is a queue, empty one
+# moment and full the next, and statistics taken while it was empty made the planner scan both tables in
+# a nested loop (30 ms at 1,000 groups, where this is a few index probes).
+_GROUP_PENDING = (select(PendingPlanRow).where(PendingPlanRow.group_connection_id == GROUP_ROW_ID)
+                  .order_by(PendingPlanRow.id))
+
+
 def _group_rows(session: Session, group_id: str) -> list[PendingPlanRow]:
-    # The group's id as a subquery the database runs once, not a join: pending_plans is a queue, empty one
-    # moment and full the next, and statistics taken while it was empty made the planner scan both
-    # tables in a nested loop (30 ms at 1,000 groups, where this is a few index probes).
-    connection_id = select(GroupRow.id).where(GroupRow.perfectquote_group_id == group_id).scalar_subquery()
-    query = (select(PendingPlanRow).where(PendingPlanRow.group_connection_id == connection_id)
-             .order_by(PendingPlanRow.id))
-    return list(session.scalars(query))
+    return list(session.scalars(_GROUP_PENDING, {"group_id": group_id}))
 
 
 def pending_for_group(session: Session, group_id: str) -> list[PendingPlan]:

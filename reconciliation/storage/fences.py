@@ -7,11 +7,21 @@ Checking it is one read of the group's row by its unique key, in the caller's tr
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from reconciliation.storage.errors import RecordNotFound
 from reconciliation.storage.tables import GroupRow
+
+# Built once: a run reads its fence three times or more, and a statement kept keeps its cache key.
+_TOKEN = select(GroupRow.fence_token).where(GroupRow.perfectquote_group_id == bindparam("group_id"))
+_TOKEN_HELD = _TOKEN.with_for_update(read=True)
+# Its parameter is named apart from the column, which an UPDATE's parameters would set.
+_REGISTER = (update(GroupRow)
+             .where(GroupRow.perfectquote_group_id == bindparam("group_id"),
+                    GroupRow.fence_token < bindparam("token"))
+             .values(fence_token=bindparam("token"))
+             .execution_options(synchronize_session=False))
 
 
 def fence_token(session: Session, group_id: str, *, lock: bool = False) -> int:
@@ -20,10 +30,7 @@ def fence_token(session: Session, group_id: str, *, lock: bool = False) -> int:
     With `lock`, a newer run's registration waits for this transaction's commit: what a run commits
     right after a locked check is never committed after its successor took over.
     """
-    query = select(GroupRow.fence_token).where(GroupRow.perfectquote_group_id == group_id)
-    if lock:
-        query = query.with_for_update(read=True)
-    token = session.scalars(query).one_or_none()
+    token = session.scalars(_TOKEN_HELD if lock else _TOKEN, {"group_id": group_id}).one_or_none()
     if token is None:
         raise RecordNotFound(f"group connection {group_id} is not stored")
     return token
@@ -31,12 +38,7 @@ def fence_token(session: Session, group_id: str, *, lock: bool = False) -> int:
 
 def register_fence(session: Session, group_id: str, token: int) -> bool:
     """Make `token` the group's fence if it is newer than the stored one; False: a newer run holds it."""
-    result = session.execute(
-        update(GroupRow)
-        .where(GroupRow.perfectquote_group_id == group_id, GroupRow.fence_token < token)
-        .values(fence_token=token)
-        .execution_options(synchronize_session=False)
-    )
+    result = session.execute(_REGISTER, {"group_id": group_id, "token": token})
     return result.rowcount == 1
 
 

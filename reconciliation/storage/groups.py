@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -96,11 +96,18 @@ def find_group(session: Session, group_id: str) -> Group | None:
     return None if row is None else group_value(row)
 
 
+# Built once, as the run's other bookkeeping statements: a statement kept keeps its cache key.
+_HOLD = (select(GroupRow).where(GroupRow.perfectquote_group_id == bindparam("group_id"))
+         .execution_options(populate_existing=True))
+# A group's row id, as a subquery of the statements that read its pending plans or links.
+GROUP_ROW_ID = (select(GroupRow.id).where(GroupRow.perfectquote_group_id == bindparam("group_id"))
+                .scalar_subquery())
+
+
 def hold_group(session: Session, group_id: str) -> tuple[Group, int] | None:
     """A run's group and its fence token as read now, in one read; the session keeps the row for the
     run's other statements (its id), so they do not read it again. None: not connected."""
-    query = select(GroupRow).where(GroupRow.perfectquote_group_id == group_id)
-    row = session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+    row = session.scalars(_HOLD, {"group_id": group_id}).one_or_none()
     if row is None:
         return None
     session.info.setdefault(_HELD, {})[group_id] = row

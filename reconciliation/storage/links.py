@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -29,7 +29,7 @@ from reconciliation.storage.errors import (
     StaleLink,
     StorageError,
 )
-from reconciliation.storage.groups import chunks, group_row
+from reconciliation.storage.groups import GROUP_ROW_ID, chunks, group_row
 from reconciliation.storage.tables import ConflictRow, GroupRow, LinkRow
 
 
@@ -127,6 +127,12 @@ def _owners(session: Session, entries: Iterable[LinkEntry]) -> dict[PlanRef, str
     return found
 
 
+# The group's id as a subquery, as for its pending plans (`feeds._group_rows`): a join can be planned as a
+# nested loop of scans while the statistics still describe the tables as empty.
+_GROUP_LINKS = (select(LinkRow).where(LinkRow.group_connection_id == GROUP_ROW_ID)
+                .order_by(LinkRow.created_at, LinkRow.id))
+
+
 def links_for_group(session: Session, group_id: str, *,
                     baselines_for: Collection[PlanRef] | None = None) -> list[Link]:
     """Every link of the group, unlinked ones too, oldest first.
@@ -134,26 +140,24 @@ def links_for_group(session: Session, group_id: str, *,
     With `baselines_for`, only the links naming one of those plans carry their baselines (decoding
     them is most of the cost); the others' are None, fit for counting the group, never for a sync.
     """
-    # The group's id as a subquery, as for its pending plans (`feeds._group_rows`): a join can be planned
-    # as a nested loop of scans while the statistics still describe the tables as empty.
-    connection_id = select(GroupRow.id).where(GroupRow.perfectquote_group_id == group_id).scalar_subquery()
-    query = select(LinkRow).where(LinkRow.group_connection_id == connection_id)
-    rows = session.scalars(query.order_by(LinkRow.created_at, LinkRow.id))
+    rows = session.scalars(_GROUP_LINKS, {"group_id": group_id})
     if baselines_for is None:
         return [_link_value(row, group_id) for row in rows]
     wanted = {(Side(side), str(plan_id)) for side, plan_id in baselines_for}
     return [_link_value(row, group_id, decoded=not wanted.isdisjoint(_plan_ids(row).items())) for row in rows]
 
 
+_SETTLED = (select(ConflictRow.link_id, ConflictRow.field_path, ConflictRow.settled_side)
+            .where(ConflictRow.link_id.in_(bindparam("link_ids", expanding=True)),
+                   ConflictRow.status == ConflictStatus.SETTLED.value, ConflictRow.settled_side.is_not(None))
+            .order_by(ConflictRow.id))
+
+
 def settlements_by_link(session: Session, link_ids: Iterable[str]) -> dict[str, dict[str, Side]]:
     """`settlements_for_link` of many links in one query: link id -> field path -> the side chosen."""
     found: dict[str, dict[str, Side]] = {}
     for chunk in chunks(sorted(set(link_ids))):
-        query = (select(ConflictRow.link_id, ConflictRow.field_path, ConflictRow.settled_side)
-                 .where(ConflictRow.link_id.in_(chunk), ConflictRow.status == ConflictStatus.SETTLED.value,
-                        ConflictRow.settled_side.is_not(None))
-                 .order_by(ConflictRow.id))
-        for link_id, path, side in session.execute(query):
+        for link_id, path, side in session.execute(_SETTLED, {"link_ids": list(chunk)}):
             found.setdefault(link_id, {})[path] = Side(side)
     return found
 

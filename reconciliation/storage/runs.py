@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from config.column_types import utcnow
@@ -76,17 +76,29 @@ def start_run(session: Session, *, trigger: str, group_id: str | None = None,
     return _run_value(row, group_id)
 
 
+# Built once, as the run's other bookkeeping statements: a statement kept keeps its cache key.
+# Built once, as the run's other bookkeeping statements: a statement kept keeps its cache key. Its
+# parameters are named apart from the table's columns, which an UPDATE's parameters would set.
+_CLOSE_ABANDONED = (
+    update(RunRow)
+    .where(RunRow.group_connection_id == bindparam("connection_id"),
+           RunRow.outcome == RunOutcome.RUNNING.value)
+    .values(outcome=RunOutcome.SUPERSEDED.value, finished_at=bindparam("abandoned_at"),
+            error="abandoned: the process running it stopped before it finished; a newer run took over")
+    .execution_options(synchronize_session=False)
+)
+_CLOSE_ABANDONED_OLDER = _CLOSE_ABANDONED.where(or_(RunRow.fence_token.is_(None),
+                                                    RunRow.fence_token < bindparam("newer_token")))
+
+
 def _close_abandoned(session: Session, group_connection_id: int | None, fence_token: int | None) -> None:
     """Older runs of the group still `running` belong to a worker that died or stopped: one group runs
     once at a time, and the fence makes sure they write nothing more. One UPDATE, no read first."""
-    statement = update(RunRow).where(RunRow.group_connection_id == group_connection_id,
-                                     RunRow.outcome == RunOutcome.RUNNING.value)
-    if fence_token is not None:
-        statement = statement.where(or_(RunRow.fence_token.is_(None), RunRow.fence_token < fence_token))
-    session.execute(statement.values(
-        outcome=RunOutcome.SUPERSEDED.value, finished_at=utcnow(),
-        error="abandoned: the process running it stopped before it finished; a newer run took over",
-    ).execution_options(synchronize_session=False))
+    parameters: dict[str, object] = {"connection_id": group_connection_id, "abandoned_at": utcnow()}
+    if fence_token is None:
+        session.execute(_CLOSE_ABANDONED, parameters)
+    else:
+        session.execute(_CLOSE_ABANDONED_OLDER, {**parameters, "newer_token": fence_token})
 
 
 def run_row(session: Session, run_id: int) -> RunRow:

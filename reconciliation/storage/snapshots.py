@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, inspect, select, update
+from sqlalchemy import Table, and_, bindparam, delete, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,17 @@ def plan_snapshots(session: Session, side: Side, plan_ids: Iterable[str]) -> dic
     return {plan_id: snapshot for (_, plan_id), snapshot in found.items()}
 
 
+# Built once, as a run's other statements: a statement kept keeps its cache key.
+_ENTITIES = select(RemoteEntityRow.system, RemoteEntityRow.plan_id, RemoteEntityRow.entity_type,
+                   RemoteEntityRow.entity_id, RemoteEntityRow.known_version, RemoteEntityRow.named_version
+                   ).where(RemoteEntityRow.system.in_(bindparam("systems", expanding=True)),
+                           RemoteEntityRow.plan_id.in_(bindparam("plan_ids", expanding=True)))
+_SNAPSHOTS = select(PlanSnapshotRow.system, PlanSnapshotRow.plan_id, PlanSnapshotRow.version,
+                    PlanSnapshotRow.native).where(
+    PlanSnapshotRow.system.in_(bindparam("systems", expanding=True)),
+    PlanSnapshotRow.plan_id.in_(bindparam("plan_ids", expanding=True)))
+
+
 def snapshots_of(session: Session, refs: Iterable[PlanRef]) -> dict[PlanRef, PlanSnapshot]:
     """`plan_snapshots` of plans of both systems: one query of each table, columns only."""
     wanted = {(Side(side), str(plan_id)) for side, plan_id in refs}
@@ -39,17 +50,12 @@ def snapshots_of(session: Session, refs: Iterable[PlanRef]) -> dict[PlanRef, Pla
     entities: dict[PlanRef, dict[EntityKey, EntityVersions]] = {}
     found: dict[PlanRef, PlanSnapshot] = {}
     for chunk in chunks(plan_ids):
-        query = select(RemoteEntityRow.system, RemoteEntityRow.plan_id, RemoteEntityRow.entity_type,
-                       RemoteEntityRow.entity_id, RemoteEntityRow.known_version, RemoteEntityRow.named_version
-                       ).where(RemoteEntityRow.system.in_(systems), RemoteEntityRow.plan_id.in_(chunk))
-        for system, plan_id, entity_type, entity_id, known, named in session.execute(query):
+        parameters = {"systems": systems, "plan_ids": list(chunk)}
+        for system, plan_id, entity_type, entity_id, known, named in session.execute(_ENTITIES, parameters):
             if (ref := (Side(system), plan_id)) in wanted:
                 versions = EntityVersions(known=known, named=named)
                 entities.setdefault(ref, {})[(entity_type, entity_id)] = versions
-        query = select(PlanSnapshotRow.system, PlanSnapshotRow.plan_id, PlanSnapshotRow.version,
-                       PlanSnapshotRow.native).where(PlanSnapshotRow.system.in_(systems),
-                                                     PlanSnapshotRow.plan_id.in_(chunk))
-        for system, plan_id, version, native in session.execute(query):
+        for system, plan_id, version, native in session.execute(_SNAPSHOTS, parameters):
             if (ref := (Side(system), plan_id)) in wanted:
                 found[ref] = PlanSnapshot(side=ref[0], plan_id=plan_id, version=version, native=native)
     return {ref: PlanSnapshot(side=ref[0], plan_id=ref[1], version=snapshot.version if snapshot else "",

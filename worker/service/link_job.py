@@ -44,7 +44,7 @@ class LinkJob:
             self.fence.check(self.session)
 
     def fenced_calls(self) -> AbstractContextManager[None]:
-        """Around one plan's write: the fence is checked before each request the connector sends."""
+        """Around one plan's write: the fence is checked before each request that writes."""
         return guarded_calls(self.before_write) if self.fence is not None else nullcontext()
 
     def commit(self) -> None:
