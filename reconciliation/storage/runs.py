@@ -76,7 +76,6 @@ def start_run(session: Session, *, trigger: str, group_id: str | None = None,
     return _run_value(row, group_id)
 
 
-# Built once, as the run's other bookkeeping statements: a statement kept keeps its cache key.
 # Built once, as the run's other bookkeeping statements: a statement kept keeps its cache key. Its
 # parameters are named apart from the table's columns, which an UPDATE's parameters would set.
 _CLOSE_ABANDONED = (

@@ -62,14 +62,9 @@ def unreadable_changes(sessions: sessionmaker[Session], side: Side) -> list[Unre
         return repo.unreadable_changes(session, side)
 
 
-def pending_refs(sessions: sessionmaker[Session], group_id: str) -> list[PlanRef]:
-    """The plans of the group waiting for a run, as (side, plan id)."""
-    with sessions() as session:
-        return pending_in(session, group_id)
-
-
 def pending_in(session: Session, group_id: str) -> list[PlanRef]:
-    """`pending_refs` within a transaction of the caller's (a run's first)."""
+    """The plans of the group waiting for a run, as (side, plan id), in the caller's transaction (a run's
+    first)."""
     return [pending.ref for pending in repo.pending_for_group(session, group_id)]
 
 

@@ -22,7 +22,6 @@ from worker.runtime import jobs
 from worker.runtime.context import build_context
 from worker.runtime.jobs import plan_systems
 from worker.runtime.process_context import set_context
-from worker.service import pending_work
 from worker.service.group_sync import sync_group
 from worker.service.run_report import RunReport
 
@@ -122,7 +121,7 @@ def nudged_runs(world: World) -> list[RunReport]:
     """One feed cycle and the nudged runs it causes, as the worker runs them; each must succeed."""
     plan, sessions = jobs.feed_cycle(), world.context.sessions
     reports = [sync_group(sessions=sessions, systems=plan_systems(world.context), group_id=group,
-                          trigger="feed", plan_refs=pending_work.pending_refs(sessions, group))
+                          trigger="feed", pending=True)
                for group in plan.group_ids]
     assert all(report.outcome is RunOutcome.SUCCEEDED for report in reports), [r.as_dict() for r in reports]
     return reports

@@ -12,7 +12,6 @@ from tests.worker.service.conftest import nudged_runs
 from tests.worker.service.world import World
 from worker.runtime import jobs
 from worker.runtime.jobs import plan_systems
-from worker.service import pending_work
 from worker.service.group_sync import sync_group
 from worker.service.run_report import RunReport
 
@@ -35,7 +34,7 @@ def _cycle(world: World) -> tuple[list[RunReport], Counter[str]]:
 
 def _nudged(world: World, group_id: str) -> RunReport:
     return sync_group(sessions=world.context.sessions, systems=plan_systems(world.context), group_id=group_id,
-                      trigger="feed", plan_refs=pending_work.pending_refs(world.context.sessions, group_id))
+                      trigger="feed", pending=True)
 
 
 def _person_edits_summary(world: World, product_id: str) -> tuple[str, str]:

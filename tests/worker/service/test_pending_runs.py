@@ -30,7 +30,7 @@ def _pending(world: World) -> dict[tuple[Side, str], tuple[int, str | None]]:
 
 def _nudged_run(world: World):  # type: ignore[no-untyped-def]
     return sync_group(sessions=world.context.sessions, systems=plan_systems(world.context), group_id=GROUP,
-                      trigger="feed", plan_refs=pending_work.pending_refs(world.context.sessions, GROUP))
+                      trigger="feed", pending=True)
 
 
 def test_a_nudged_run_reconciles_the_pending_plans_and_removes_them(world: World,
