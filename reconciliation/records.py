@@ -35,6 +35,10 @@ class Group:
         """The group as `side` knows it: the PerfectQuote group id, or the BenefitPoint account id."""
         return self.group_id if side is Side.PERFECTQUOTE else self.account_id
 
+    def ids(self) -> dict[Side, str | None]:
+        """`id_in` of each side."""
+        return {side: self.id_in(side) for side in Side}
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CreateIntent:

@@ -26,6 +26,10 @@ _KEY = "agency_id"
 # `select(...).execution_options(every_agency=True)`: one statement that looks past the session's agency
 # (which agencies hold groups, for choosing among them); never for a row's own data.
 EVERY_AGENCY_OPTION = "every_agency"
+# Set by `named_agency.names_agency` on a Core statement that carries its agency as a parameter itself.
+NAMES_AGENCY_OPTION = "names_agency"
+# That parameter: the agency of the session running the statement (`named_agency.execute_named`).
+AGENCY_PARAMETER = "scope_agency_id"
 
 
 class AgencyScopedError(RuntimeError):
@@ -64,9 +68,23 @@ def _only_this_agency(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
     agency_id = agency_of(state.session)
+    if state.execution_options.get(NAMES_AGENCY_OPTION):
+        _check_named(state, agency_id)
+        return
     if agency_id == ALL_AGENCIES or state.execution_options.get(EVERY_AGENCY_OPTION):
         return
     state.statement = _scoped(state.statement, agency_id)
+
+
+def _check_named(state: ORMExecuteState, agency_id: int) -> None:
+    """A statement that names its agency runs only with the session's own: never another's, never all."""
+    parameters = state.parameters
+    rows = parameters if isinstance(parameters, list | tuple) else [parameters or {}]
+    named = {row.get(AGENCY_PARAMETER) for row in rows}
+    if agency_id == ALL_AGENCIES or named != {agency_id}:
+        raise AgencyScopedError(f"a statement naming agency {sorted(named, key=str)} ran in a session of "
+                                f"{'every agency' if agency_id == ALL_AGENCIES else f'agency {agency_id}'}: "
+                                "run it with `named_agency.execute_named` in the agency's own session")
 
 
 # Each statement object with each agency's criteria, kept while the statement lives: a statement a module

@@ -13,7 +13,8 @@ from reconciliation.link_entry import PlanRef
 from reconciliation.pending import PendingPlan, UnreadableChange, retry_due
 from reconciliation.side import Side
 from reconciliation.storage.agency_scope import agency_of
-from reconciliation.storage.groups import GROUP_ROW_ID, chunks, group_row
+from reconciliation.storage.groups import GROUP_ROW_ID, chunks, group_row_id
+from reconciliation.storage.named_agency import execute_named, names_agency, of_agency
 from reconciliation.storage.tables import GroupRow, PendingPlanRow, UnreadableChangeRow, WatermarkRow
 
 
@@ -69,39 +70,40 @@ def add_pending(session: Session, named: Mapping[str, Iterable[PlanRef]], *, due
 
 # The group's id as a subquery the database runs once, not a join: pending_plans is a queue, empty one
 # moment and full the next, and statistics taken while it was empty made the planner scan both tables in
-# a nested loop (30 ms at 1,000 groups, where this is a few index probes).
-_GROUP_PENDING = (select(PendingPlanRow).where(PendingPlanRow.group_connection_id == GROUP_ROW_ID)
-                  .order_by(PendingPlanRow.id))
-
-
-def _group_rows(session: Session, group_id: str) -> list[PendingPlanRow]:
-    return list(session.scalars(_GROUP_PENDING, {"group_id": group_id}))
+# a nested loop (30 ms at 1,000 groups, where this is a few index probes). Built once on the table, naming
+# its agency, as a run's other statements (`named_agency`).
+_PENDING = PendingPlanRow.__table__
+_GROUP_PENDING = names_agency(select(_PENDING)
+                              .where(_PENDING.c.group_connection_id == GROUP_ROW_ID, of_agency(_PENDING))
+                              .order_by(_PENDING.c.id))
 
 
 def pending_for_group(session: Session, group_id: str) -> list[PendingPlan]:
     """The group's pending plans, oldest first."""
-    return [_pending_value(row, group_id) for row in _group_rows(session, group_id)]
+    return [_pending_value(row, group_id)
+            for row in execute_named(session, _GROUP_PENDING, {"group_id": group_id})]
 
 
-# Built once, so their compiled forms are cached: a run claims and settles with one statement each.
-# Both keep the session's rows in step through RETURNING, with no statement of their own.
-_CLAIM_ALL = (update(PendingPlanRow).where(PendingPlanRow.group_connection_id == bindparam("connection_id"))
+# A run claims and settles with one statement each; the rows of the table the session may hold are not
+# kept in step (`_held_rows` reads them again).
+_CLAIM_ALL = (update(_PENDING)
+              .where(_PENDING.c.group_connection_id == bindparam("connection_id"), of_agency(_PENDING))
               .values(claimed_by_run=bindparam("run_id"), due_at=bindparam("due_at"))
-              .returning(PendingPlanRow).execution_options(synchronize_session="fetch"))
-_CLAIM_SCOPED = _CLAIM_ALL.where(or_(*(
-    and_(PendingPlanRow.side == side.value, PendingPlanRow.plan_id.in_(bindparam(side.value, expanding=True)))
-    for side in Side)))
-_SETTLE_ALL = (delete(PendingPlanRow)
-               .where(PendingPlanRow.group_connection_id == bindparam("connection_id"),
-                      PendingPlanRow.claimed_by_run == bindparam("run_id"))
-               .execution_options(synchronize_session="fetch"))
+              .returning(*_PENDING.c))
+_CLAIM_SCOPED = names_agency(_CLAIM_ALL.where(or_(*(
+    and_(_PENDING.c.side == side.value, _PENDING.c.plan_id.in_(bindparam(side.value, expanding=True)))
+    for side in Side))))
+_CLAIM_ALL = names_agency(_CLAIM_ALL)
+_SETTLE_ALL = names_agency(delete(_PENDING)
+                           .where(_PENDING.c.group_connection_id == bindparam("connection_id"),
+                                  _PENDING.c.claimed_by_run == bindparam("run_id"), of_agency(_PENDING)))
 
 
 def claim_pending(session: Session, group_id: str, *, run_id: int, scope: Collection[PlanRef] | None,
                   due_at: datetime) -> list[PendingPlan]:
     """Run `run_id` takes on the group's pending plans within `scope` (None: all); they are due again at
     `due_at` in case the run dies. One UPDATE, no read first. Returns what it took on."""
-    params: dict[str, object] = {"connection_id": group_row(session, group_id).id, "run_id": run_id,
+    params: dict[str, object] = {"connection_id": group_row_id(session, group_id), "run_id": run_id,
                                  "due_at": due_at}
     statement = _CLAIM_ALL
     if scope is not None:
@@ -112,8 +114,17 @@ def claim_pending(session: Session, group_id: str, *, run_id: int, scope: Collec
             return []
         params.update(by_side)
         statement = _CLAIM_SCOPED
-    rows = sorted(session.scalars(statement, params), key=lambda row: row.id)
+    rows = sorted(execute_named(session, statement, params), key=lambda row: row.id)
     return [_pending_value(row, group_id) for row in rows]
+
+
+def _held_rows(session: Session, group_id: str) -> list[PendingPlanRow]:
+    """The group's pending rows as stored now, to change one by one (the named statements above went past
+    any copy the session held)."""
+    connection_id = group_row_id(session, group_id)
+    query = (select(PendingPlanRow).where(PendingPlanRow.group_connection_id == connection_id)
+             .order_by(PendingPlanRow.id).execution_options(populate_existing=True))
+    return list(session.scalars(query))
 
 
 def settle_pending(session: Session, *, group_id: str, run_id: int, failed: Mapping[PlanRef, str],
@@ -124,9 +135,10 @@ def settle_pending(session: Session, *, group_id: str, run_id: int, failed: Mapp
     (a whole-group run, a link no feed named), added so they are retried, not forgotten."""
     if run_error is None and not failed and not retry:
         # Nothing kept: one DELETE of what the run still holds, no read first.
-        session.execute(_SETTLE_ALL, {"connection_id": group_row(session, group_id).id, "run_id": run_id})
+        parameters = {"connection_id": group_row_id(session, group_id), "run_id": run_id}
+        execute_named(session, _SETTLE_ALL, parameters)
         return
-    rows = _group_rows(session, group_id)
+    rows = _held_rows(session, group_id)
     for row in rows:
         if row.claimed_by_run != run_id:
             continue
@@ -138,7 +150,7 @@ def settle_pending(session: Session, *, group_id: str, run_id: int, failed: Mapp
     held = {(Side(row.side), row.plan_id) for row in rows}
     added = [(ref, error) for ref, error in (retry or {}).items() if (Side(ref[0]), str(ref[1])) not in held]
     if added:
-        connection_id = group_row(session, group_id).id
+        connection_id = group_row_id(session, group_id)
         for (side, plan_id), error in added:
             row = PendingPlanRow(group_connection_id=connection_id, side=Side(side).value,
                                  plan_id=str(plan_id), attempts=0)

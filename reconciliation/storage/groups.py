@@ -13,12 +13,13 @@ from reconciliation.decisions import ConflictPolicy
 from reconciliation.records import Group
 from reconciliation.side import Side
 from reconciliation.storage.errors import GroupAlreadyConnected, RecordNotFound
+from reconciliation.storage.named_agency import execute_named, names_agency, of_agency
 from reconciliation.storage.tables import GroupRow, LinkRow
 
 T = TypeVar("T")
 # Well under every backend's bound-parameter limit.
 CHUNK = 500
-# A run's group row, read once at its start: its other statements take the row's id from it.
+# A run's group row id, read once at its start: its other statements take it from there.
 _HELD = "plansync.group_rows"
 
 
@@ -78,9 +79,6 @@ def connect_group(
 
 def group_row(session: Session, group_id: str) -> GroupRow:
     """The stored row of a connected group (storage only: its integer id never leaves storage)."""
-    held = session.info.get(_HELD, {}).get(group_id)
-    if held is not None and held in session:
-        return held
     row = session.scalars(select(GroupRow).where(GroupRow.perfectquote_group_id == group_id)).one_or_none()
     if row is None:
         raise RecordNotFound(f"group connection {group_id} is not stored")
@@ -96,22 +94,30 @@ def find_group(session: Session, group_id: str) -> Group | None:
     return None if row is None else group_value(row)
 
 
-# Built once, as the run's other bookkeeping statements: a statement kept keeps its cache key.
-_HOLD = (select(GroupRow).where(GroupRow.perfectquote_group_id == bindparam("group_id"))
-         .execution_options(populate_existing=True))
-# A group's row id, as a subquery of the statements that read its pending plans or links.
-GROUP_ROW_ID = (select(GroupRow.id).where(GroupRow.perfectquote_group_id == bindparam("group_id"))
+# A group's row id, as a subquery of the statements that read its pending plans or links; it names its
+# agency, so they do too (`named_agency`).
+_GROUPS = GroupRow.__table__
+GROUP_ROW_ID = (select(_GROUPS.c.id)
+                .where(_GROUPS.c.perfectquote_group_id == bindparam("group_id"), of_agency(_GROUPS))
                 .scalar_subquery())
+_HOLD = names_agency(select(_GROUPS).where(_GROUPS.c.perfectquote_group_id == bindparam("group_id"),
+                                           of_agency(_GROUPS)))
 
 
 def hold_group(session: Session, group_id: str) -> tuple[Group, int] | None:
-    """A run's group and its fence token as read now, in one read; the session keeps the row for the
-    run's other statements (its id), so they do not read it again. None: not connected."""
-    row = session.scalars(_HOLD, {"group_id": group_id}).one_or_none()
+    """A run's group and its fence token as read now, in one read; the session keeps the row's id for the
+    run's other statements (`group_row_id`), so they do not read it again. None: not connected."""
+    row = execute_named(session, _HOLD, {"group_id": group_id}).one_or_none()
     if row is None:
         return None
-    session.info.setdefault(_HELD, {})[group_id] = row
+    session.info.setdefault(_HELD, {})[group_id] = row.id
     return group_value(row), row.fence_token
+
+
+def group_row_id(session: Session, group_id: str) -> int:
+    """The stored id of a connected group: the one its run holds (`hold_group`), or read."""
+    held: int | None = session.info.get(_HELD, {}).get(group_id)
+    return held if held is not None else group_row(session, group_id).id
 
 
 def find_group_by_account(session: Session, account_id: str | int) -> Group | None:

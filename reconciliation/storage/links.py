@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, func, inspect, select, update
@@ -30,6 +31,7 @@ from reconciliation.storage.errors import (
     StorageError,
 )
 from reconciliation.storage.groups import GROUP_ROW_ID, chunks, group_row
+from reconciliation.storage.named_agency import execute_named, names_agency, of_agency
 from reconciliation.storage.tables import ConflictRow, GroupRow, LinkRow
 
 
@@ -127,10 +129,13 @@ def _owners(session: Session, entries: Iterable[LinkEntry]) -> dict[PlanRef, str
     return found
 
 
-# The group's id as a subquery, as for its pending plans (`feeds._group_rows`): a join can be planned as a
-# nested loop of scans while the statistics still describe the tables as empty.
-_GROUP_LINKS = (select(LinkRow).where(LinkRow.group_connection_id == GROUP_ROW_ID)
-                .order_by(LinkRow.created_at, LinkRow.id))
+# The group's id as a subquery, as for its pending plans (`feeds._GROUP_PENDING`): a join can be planned as
+# a nested loop of scans while the statistics still describe the tables as empty. Built once on the tables,
+# naming their agency, as a run's other statements (`named_agency`).
+_LINKS, _CONFLICTS = LinkRow.__table__, ConflictRow.__table__
+_GROUP_LINKS = names_agency(select(_LINKS)
+                            .where(_LINKS.c.group_connection_id == GROUP_ROW_ID, of_agency(_LINKS))
+                            .order_by(_LINKS.c.created_at, _LINKS.c.id))
 
 
 def links_for_group(session: Session, group_id: str, *,
@@ -140,24 +145,26 @@ def links_for_group(session: Session, group_id: str, *,
     With `baselines_for`, only the links naming one of those plans carry their baselines (decoding
     them is most of the cost); the others' are None, fit for counting the group, never for a sync.
     """
-    rows = session.scalars(_GROUP_LINKS, {"group_id": group_id})
+    rows = execute_named(session, _GROUP_LINKS, {"group_id": group_id})
     if baselines_for is None:
         return [_link_value(row, group_id) for row in rows]
     wanted = {(Side(side), str(plan_id)) for side, plan_id in baselines_for}
     return [_link_value(row, group_id, decoded=not wanted.isdisjoint(_plan_ids(row).items())) for row in rows]
 
 
-_SETTLED = (select(ConflictRow.link_id, ConflictRow.field_path, ConflictRow.settled_side)
-            .where(ConflictRow.link_id.in_(bindparam("link_ids", expanding=True)),
-                   ConflictRow.status == ConflictStatus.SETTLED.value, ConflictRow.settled_side.is_not(None))
-            .order_by(ConflictRow.id))
+_SETTLED = names_agency(
+    select(_CONFLICTS.c.link_id, _CONFLICTS.c.field_path, _CONFLICTS.c.settled_side)
+    .where(_CONFLICTS.c.link_id.in_(bindparam("link_ids", expanding=True)),
+           _CONFLICTS.c.status == ConflictStatus.SETTLED.value, _CONFLICTS.c.settled_side.is_not(None),
+           of_agency(_CONFLICTS))
+    .order_by(_CONFLICTS.c.id))
 
 
 def settlements_by_link(session: Session, link_ids: Iterable[str]) -> dict[str, dict[str, Side]]:
     """`settlements_for_link` of many links in one query: link id -> field path -> the side chosen."""
     found: dict[str, dict[str, Side]] = {}
     for chunk in chunks(sorted(set(link_ids))):
-        for link_id, path, side in session.execute(_SETTLED, {"link_ids": list(chunk)}):
+        for link_id, path, side in execute_named(session, _SETTLED, {"link_ids": list(chunk)}):
             found.setdefault(link_id, {})[path] = Side(side)
     return found
 
@@ -256,16 +263,33 @@ def set_link_state(session: Session, link: Link, state: LinkState, *, error: str
 _BASELINE_COLUMNS = {Side.PERFECTQUOTE: "baseline_perfectquote", Side.BENEFITPOINT: "baseline_benefitpoint"}
 
 
+# One conditional UPDATE of the link as read (its version); its parameters are named apart from the
+# columns, which an UPDATE's parameters would set.
+_UPDATE = names_agency(
+    update(_LINKS)
+    .where(_LINKS.c.id == bindparam("link_id"), _LINKS.c.version == bindparam("read_version"),
+           of_agency(_LINKS))
+    .values(state=bindparam("state"), last_error=bindparam("last_error"),
+            last_error_at=bindparam("last_error_at"), updated_at=bindparam("updated_at"),
+            version=bindparam("read_version") + 1))
+
+
+@cache
+def _update_statement(columns: tuple[str, ...]) -> Any:
+    """`_UPDATE` setting `columns` too (a baseline or both), built once for each set."""
+    return _UPDATE.values(**{name: bindparam(name) for name in columns}) if columns else _UPDATE
+
+
 def _update(session: Session, link: Link, *, state: LinkState, error: str | None, columns: dict[str, Any],
             baselines: Mapping[Side, Plan | None]) -> Link:
     """One conditional UPDATE of the link as read (its version): no read of the row first."""
     now = utcnow()
     error_at = None if error is None else now
-    statement = (update(LinkRow).where(LinkRow.id == link.id, LinkRow.version == link.version)
-                 .values(**columns, state=LinkState(state).value, last_error=error, last_error_at=error_at,
-                         updated_at=now, version=link.version + 1)
-                 .execution_options(synchronize_session=False))
-    if session.execute(statement).rowcount != 1:
+    statement = _update_statement(tuple(sorted(columns)))
+    parameters = {**columns, "link_id": link.id, "read_version": link.version,
+                  "state": LinkState(state).value, "last_error": error, "last_error_at": error_at,
+                  "updated_at": now}
+    if execute_named(session, statement, parameters).rowcount != 1:  # type: ignore[attr-defined]
         link_row(session, link.id)  # RecordNotFound when it is not stored at all
         raise StaleLink(_stale_message(link.id))
     cached = session.identity_map.get(inspect(LinkRow).identity_key_from_primary_key([link.id]))

@@ -87,7 +87,7 @@ from reconciliation.storage.runs import (
     recent_runs,
     start_run,
 )
-from reconciliation.storage.snapshots import plan_snapshots, remember_plan
+from reconciliation.storage.snapshots import plan_snapshots, remember_plan, remember_plans
 
 __all__ = [
     "Account",
@@ -154,6 +154,7 @@ __all__ = [
     "record_created",
     "register_fence",
     "remember_plan",
+    "remember_plans",
     "replace_unreadable",
     "search_accounts",
     "set_conflict_policy",

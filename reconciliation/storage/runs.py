@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from config.column_types import utcnow
@@ -15,8 +15,9 @@ from reconciliation.plan_fields import field_to_json
 from reconciliation.records import Change, Run, RunCounts
 from reconciliation.states import Direction, RunOutcome
 from reconciliation.storage.errors import RecordNotFound, StorageError
-from reconciliation.storage.groups import group_row
+from reconciliation.storage.groups import group_row, group_row_id
 from reconciliation.storage.links import link_row
+from reconciliation.storage.named_agency import agency_value, execute_named, names_agency, of_agency
 from reconciliation.storage.tables import ChangeRow, GroupRow, RunRow
 
 
@@ -51,6 +52,32 @@ def _value(session: Session, row: RunRow) -> Run:
     return _run_value(row, None if group is None else group.perfectquote_group_id)
 
 
+# Built once on the tables, naming their agency, as a run's other statements (`named_agency`). Parameters
+# of an UPDATE are named apart from its table's columns, which they would set.
+_RUNS, _CHANGES = RunRow.__table__, ChangeRow.__table__
+_START = names_agency(insert(_RUNS).values(agency_id=agency_value()).returning(*_RUNS.c))
+_FINISH = names_agency(
+    update(_RUNS).where(_RUNS.c.id == bindparam("run_id"), of_agency(_RUNS))
+    .values(**{column: bindparam(f"new_{column}") for column in (
+        "outcome", "finished_at", "error", "read_count", "created_count", "updated_count", "conflict_count",
+        "orphaned_count", "error_count", "unreviewed_count")})
+    .returning(*_RUNS.c))
+_CLOSE_ABANDONED = (
+    update(_RUNS)
+    .where(_RUNS.c.group_connection_id == bindparam("connection_id"),
+           _RUNS.c.outcome == RunOutcome.RUNNING.value, of_agency(_RUNS))
+    .values(outcome=RunOutcome.SUPERSEDED.value, finished_at=bindparam("abandoned_at"),
+            error="abandoned: the process running it stopped before it finished; a newer run took over")
+)
+_CLOSE_ABANDONED_OLDER = names_agency(_CLOSE_ABANDONED.where(
+    or_(_RUNS.c.fence_token.is_(None), _RUNS.c.fence_token < bindparam("newer_token"))))
+_CLOSE_ABANDONED = names_agency(_CLOSE_ABANDONED)
+_LOG = names_agency(insert(_CHANGES).values(agency_id=agency_value())
+                    .returning(*_CHANGES.c, sort_by_parameter_order=True))
+# Each run's group id, by run id, as the session started it: its end needs no read of the group.
+_RUN_GROUPS = "plansync.run_groups"
+
+
 def start_run(session: Session, *, trigger: str, group_id: str | None = None,
               fence_token: int | None = None) -> Run:
     """A run row in `running` (commit it at once, so a crashed run is still seen).
@@ -60,44 +87,24 @@ def start_run(session: Session, *, trigger: str, group_id: str | None = None,
     """
     if not trigger.strip():
         raise ValueError("start run: the trigger is empty (expected feed, daily, manual, dry_run, ...)")
-    group = None if group_id is None else group_row(session, group_id)
-    row = RunRow(
-        group_connection_id=None if group is None else group.id,
-        trigger=trigger.strip(),
-        outcome=RunOutcome.RUNNING.value,
-        fence_token=fence_token,
-    )
-    if group_id is not None:
-        _close_abandoned(session, row.group_connection_id, fence_token)
-    session.add(row)
-    session.flush()
-    # The session holds rows only weakly: kept for the run's end, they are not read again for it.
-    session.info.setdefault("plansync.runs", {})[row.id] = (row, group)
+    connection_id = None if group_id is None else group_row_id(session, group_id)
+    if connection_id is not None:
+        _close_abandoned(session, connection_id, fence_token)
+    row = execute_named(session, _START, {"group_connection_id": connection_id, "trigger": trigger.strip(),
+                                          "outcome": RunOutcome.RUNNING.value,
+                                          "fence_token": fence_token}).one()
+    session.info.setdefault(_RUN_GROUPS, {})[row.id] = group_id
     return _run_value(row, group_id)
 
 
-# Built once, as the run's other bookkeeping statements: a statement kept keeps its cache key. Its
-# parameters are named apart from the table's columns, which an UPDATE's parameters would set.
-_CLOSE_ABANDONED = (
-    update(RunRow)
-    .where(RunRow.group_connection_id == bindparam("connection_id"),
-           RunRow.outcome == RunOutcome.RUNNING.value)
-    .values(outcome=RunOutcome.SUPERSEDED.value, finished_at=bindparam("abandoned_at"),
-            error="abandoned: the process running it stopped before it finished; a newer run took over")
-    .execution_options(synchronize_session=False)
-)
-_CLOSE_ABANDONED_OLDER = _CLOSE_ABANDONED.where(or_(RunRow.fence_token.is_(None),
-                                                    RunRow.fence_token < bindparam("newer_token")))
-
-
-def _close_abandoned(session: Session, group_connection_id: int | None, fence_token: int | None) -> None:
+def _close_abandoned(session: Session, group_connection_id: int, fence_token: int | None) -> None:
     """Older runs of the group still `running` belong to a worker that died or stopped: one group runs
     once at a time, and the fence makes sure they write nothing more. One UPDATE, no read first."""
     parameters: dict[str, object] = {"connection_id": group_connection_id, "abandoned_at": utcnow()}
     if fence_token is None:
-        session.execute(_CLOSE_ABANDONED, parameters)
+        execute_named(session, _CLOSE_ABANDONED, parameters)
     else:
-        session.execute(_CLOSE_ABANDONED_OLDER, {**parameters, "newer_token": fence_token})
+        execute_named(session, _CLOSE_ABANDONED_OLDER, {**parameters, "newer_token": fence_token})
 
 
 def run_row(session: Session, run_id: int) -> RunRow:
@@ -121,24 +128,24 @@ def finish_run(
     error: str | None = None,
     unreviewed: int | None = None,
 ) -> Run:
-    """Close the run with its outcome and counts."""
-    row = run_row(session, run_id)
+    """Close the run with its outcome and counts: one UPDATE, no read first."""
     outcome = RunOutcome(outcome)
     if outcome is RunOutcome.RUNNING:
-        raise StorageError(f"sync run {row.id}: a finished run cannot be running")
+        raise StorageError(f"sync run {run_id}: a finished run cannot be running")
     counts = counts or RunCounts()
-    row.outcome = outcome.value
-    row.finished_at = utcnow()
-    row.error = error
-    row.read_count = counts.read
-    row.created_count = counts.created
-    row.updated_count = counts.updated
-    row.conflict_count = counts.conflicts
-    row.orphaned_count = counts.orphaned
-    row.error_count = counts.errors
-    row.unreviewed_count = unreviewed
-    session.flush()
-    return _value(session, row)
+    values = {"outcome": outcome.value, "finished_at": utcnow(), "error": error, "read_count": counts.read,
+              "created_count": counts.created, "updated_count": counts.updated,
+              "conflict_count": counts.conflicts, "orphaned_count": counts.orphaned,
+              "error_count": counts.errors, "unreviewed_count": unreviewed}
+    parameters = {"run_id": run_id, **{f"new_{column}": value for column, value in values.items()}}
+    row = execute_named(session, _FINISH, parameters).one_or_none()
+    if row is None:
+        raise RecordNotFound(f"sync run {run_id} is not stored")
+    known = session.info.get(_RUN_GROUPS, {})
+    if row.id in known:
+        return _run_value(row, known[row.id])
+    group = None if row.group_connection_id is None else session.get(GroupRow, row.group_connection_id)
+    return _run_value(row, None if group is None else group.perfectquote_group_id)
 
 
 def last_unreviewed_count(session: Session, group_id: str) -> int | None:
@@ -191,18 +198,19 @@ def log_change(
 
 
 def log_write(session: Session, run_id: int, link_id: str, write: Write) -> list[Change]:
-    """Every field of a confirmed write, in the direction of the side written: one flush for all.
+    """Every field of a confirmed write, in the direction of the side written: one statement for all.
 
     The run and the link are those the caller's sync holds; their foreign keys refuse any other.
     """
     direction = Direction.into(write.side).value
-    rows = [ChangeRow(run_id=run_id, link_id=link_id, direction=direction, field_path=change.path,
-                      before=stored_value(change.path, change.before),
-                      after=stored_value(change.path, change.after))
+    now = utcnow()
+    rows = [{"run_id": run_id, "link_id": link_id, "direction": direction, "field_path": change.path,
+             "before": stored_value(change.path, change.before),
+             "after": stored_value(change.path, change.after), "applied": True, "recorded_at": now}
             for change in write.changes]
-    session.add_all(rows)
-    session.flush()
-    return [_change_value(row) for row in rows]
+    if not rows:
+        return []
+    return [_change_value(row) for row in execute_named(session, _LOG, rows)]
 
 
 def changes_for_run(session: Session, run_id: int) -> list[Change]:

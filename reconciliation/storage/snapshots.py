@@ -8,6 +8,7 @@ conditional update), so that a change the feed names during a sync is never take
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -22,6 +23,7 @@ from reconciliation.side import Side
 from reconciliation.storage.agency_scope import agency_of
 from reconciliation.storage.entities import key_filter
 from reconciliation.storage.groups import chunks
+from reconciliation.storage.named_agency import execute_named, names_agency, of_agency
 from reconciliation.storage.tables import PlanSnapshotRow, RemoteEntityRow
 
 
@@ -32,15 +34,18 @@ def plan_snapshots(session: Session, side: Side, plan_ids: Iterable[str]) -> dic
     return {plan_id: snapshot for (_, plan_id), snapshot in found.items()}
 
 
-# Built once, as a run's other statements: a statement kept keeps its cache key.
-_ENTITIES = select(RemoteEntityRow.system, RemoteEntityRow.plan_id, RemoteEntityRow.entity_type,
-                   RemoteEntityRow.entity_id, RemoteEntityRow.known_version, RemoteEntityRow.named_version
-                   ).where(RemoteEntityRow.system.in_(bindparam("systems", expanding=True)),
-                           RemoteEntityRow.plan_id.in_(bindparam("plan_ids", expanding=True)))
-_SNAPSHOTS = select(PlanSnapshotRow.system, PlanSnapshotRow.plan_id, PlanSnapshotRow.version,
-                    PlanSnapshotRow.native).where(
-    PlanSnapshotRow.system.in_(bindparam("systems", expanding=True)),
-    PlanSnapshotRow.plan_id.in_(bindparam("plan_ids", expanding=True)))
+# Built once on the tables, naming their agency, as a run's other statements (`named_agency`).
+_ENTITY_TABLE, _SNAPSHOT_TABLE = RemoteEntityRow.__table__, PlanSnapshotRow.__table__
+_ENTITIES = names_agency(
+    select(_ENTITY_TABLE.c.system, _ENTITY_TABLE.c.plan_id, _ENTITY_TABLE.c.entity_type,
+           _ENTITY_TABLE.c.entity_id, _ENTITY_TABLE.c.known_version, _ENTITY_TABLE.c.named_version)
+    .where(_ENTITY_TABLE.c.system.in_(bindparam("systems", expanding=True)),
+           _ENTITY_TABLE.c.plan_id.in_(bindparam("plan_ids", expanding=True)), of_agency(_ENTITY_TABLE)))
+_SNAPSHOTS = names_agency(
+    select(_SNAPSHOT_TABLE.c.system, _SNAPSHOT_TABLE.c.plan_id, _SNAPSHOT_TABLE.c.version,
+           _SNAPSHOT_TABLE.c.native)
+    .where(_SNAPSHOT_TABLE.c.system.in_(bindparam("systems", expanding=True)),
+           _SNAPSHOT_TABLE.c.plan_id.in_(bindparam("plan_ids", expanding=True)), of_agency(_SNAPSHOT_TABLE)))
 
 
 def snapshots_of(session: Session, refs: Iterable[PlanRef]) -> dict[PlanRef, PlanSnapshot]:
@@ -51,11 +56,12 @@ def snapshots_of(session: Session, refs: Iterable[PlanRef]) -> dict[PlanRef, Pla
     found: dict[PlanRef, PlanSnapshot] = {}
     for chunk in chunks(plan_ids):
         parameters = {"systems": systems, "plan_ids": list(chunk)}
-        for system, plan_id, entity_type, entity_id, known, named in session.execute(_ENTITIES, parameters):
+        for system, plan_id, entity_type, entity_id, known, named in execute_named(session, _ENTITIES,
+                                                                                   parameters):
             if (ref := (Side(system), plan_id)) in wanted:
                 versions = EntityVersions(known=known, named=named)
                 entities.setdefault(ref, {})[(entity_type, entity_id)] = versions
-        for system, plan_id, version, native in session.execute(_SNAPSHOTS, parameters):
+        for system, plan_id, version, native in execute_named(session, _SNAPSHOTS, parameters):
             if (ref := (Side(system), plan_id)) in wanted:
                 found[ref] = PlanSnapshot(side=ref[0], plan_id=plan_id, version=version, native=native)
     return {ref: PlanSnapshot(side=ref[0], plan_id=ref[1], version=snapshot.version if snapshot else "",
@@ -63,28 +69,60 @@ def snapshots_of(session: Session, refs: Iterable[PlanRef]) -> dict[PlanRef, Pla
             for ref in wanted if (snapshot := found.get(ref)) is not None or ref in entities}
 
 
-def remember_plan(session: Session, side: Side, plan_id: str, *, owner_id: str | None, version: str,
-                  native: Mapping[str, Any], parts: Mapping[EntityKey, str | None],
-                  read: Mapping[EntityKey, str | None]) -> None:
-    """Store the plan as just read or written, and its entities' versions (not committed).
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanRecord:
+    """A plan as just read or written, to store (`remember_plans`).
 
     `parts`: the plan's entities and the versions their records carry (None: the record has none).
     `read`: the entities read again because a feed named them, with the version named then; each is no
     longer changed unless the feed has named another version since. A part without a version of its
-    own is known at least at the version named before it was read. The snapshot and the entities are
-    each one upsert: nothing is read first (a caller with nothing new to store does not call).
+    own is known at least at the version named before it was read.
     """
-    system, plan_id, agency_id = Side(side).value, str(plan_id), agency_of(session)
+
+    side: Side
+    plan_id: str
+    owner_id: str | None
+    version: str
+    native: Mapping[str, Any]
+    parts: Mapping[EntityKey, str | None]
+    read: Mapping[EntityKey, str | None]
+
+    def known(self) -> dict[EntityKey, str | None]:
+        return {key: part_version if part_version is not None else self.read.get(key)
+                for key, part_version in self.parts.items()}
+
+
+def remember_plan(session: Session, side: Side, plan_id: str, *, owner_id: str | None, version: str,
+                  native: Mapping[str, Any], parts: Mapping[EntityKey, str | None],
+                  read: Mapping[EntityKey, str | None]) -> None:
+    """`remember_plans` of one plan."""
+    remember_plans(session, [PlanRecord(side=Side(side), plan_id=str(plan_id), owner_id=owner_id,
+                                        version=version, native=native, parts=parts, read=read)])
+
+
+def remember_plans(session: Session, records: Sequence[PlanRecord]) -> None:
+    """Store the plans and their entities' versions (not committed): one upsert of the snapshots and one of
+    the entities, nothing read first (a caller with nothing new to store does not call)."""
+    agency_id, now = agency_of(session), utcnow()
     _upsert(session, PlanSnapshotRow, [
-        {"agency_id": agency_id, "system": system, "plan_id": plan_id, "version": version,
-         "native": dict(native), "recorded_at": utcnow()}], columns=("version", "native", "recorded_at"))
-    known = {key: part_version if part_version is not None else read.get(key)
-             for key, part_version in parts.items()}
+        {"agency_id": agency_id, "system": record.side.value, "plan_id": record.plan_id,
+         "version": record.version, "native": dict(record.native), "recorded_at": now}
+        for record in records], columns=("version", "native", "recorded_at"))
+    known = [(record, record.known()) for record in records]
     _upsert(session, RemoteEntityRow, [
-        {"agency_id": agency_id, "system": system, "entity_type": key[0], "entity_id": key[1],
-         "plan_id": plan_id, "owner_id": owner_id, "known_version": version_known, "named_version": None}
-        for key, version_known in known.items()], columns=("plan_id", "owner_id", "known_version"))
-    for key, observed in read.items():
+        {"agency_id": agency_id, "system": record.side.value, "entity_type": key[0], "entity_id": key[1],
+         "plan_id": record.plan_id, "owner_id": record.owner_id, "known_version": version_known,
+         "named_version": None}
+        for record, versions in known for key, version_known in versions.items()],
+        columns=("plan_id", "owner_id", "known_version"))
+    for record, versions in known:
+        _mark_read(session, record, versions)
+
+
+def _mark_read(session: Session, record: PlanRecord, known: Mapping[EntityKey, str | None]) -> None:
+    """Each entity read again is no longer changed, unless the feed has named another version since."""
+    system = record.side.value
+    for key, observed in record.read.items():
         if key in known and observed == known[key]:
             continue  # the update below would set the version it matched on: nothing to do
         match = and_(key_filter(system, key), RemoteEntityRow.named_version.is_not_distinct_from(observed))
@@ -95,8 +133,8 @@ def remember_plan(session: Session, side: Side, plan_id: str, *, owner_id: str |
             statement = delete(RemoteEntityRow).where(match)
         session.execute(statement.execution_options(synchronize_session=False))
     _expire_cached(session, RemoteEntityRow, [
-        {"agency_id": agency_id, "system": system, "entity_type": key[0], "entity_id": key[1]}
-        for key in known.keys() | read.keys()])
+        {"agency_id": agency_of(session), "system": system, "entity_type": key[0], "entity_id": key[1]}
+        for key in known.keys() | record.read.keys()])
 
 
 def _upsert(session: Session, entity: type[Any], rows: list[dict[str, Any]], *,

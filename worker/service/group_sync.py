@@ -56,8 +56,9 @@ def sync_group(
 
     With `plan_refs` (the plans a change feed named), only the links to those plans are reconciled,
     and of their plans only what the feeds say changed is read (`known_plans`), so a feed cycle costs
-    what changed, not what exists. With `pending` (a nudge), the group's pending plans as the database
-    holds them join `plan_refs`, read in the run's first transaction; none at all raises NothingPending.
+    what changed, not what exists. With `pending` (a nudge), the group's pending plans as the run claims
+    them in its first transaction join `plan_refs`; none at all raises NothingPending, and nothing of the
+    run is recorded.
     A dry run reads, reconciles and reports the writes it would make, and writes nothing anywhere.
     One session serves the run; the run row, each link's recovery points and the run's end are
     commits of their own (`link_sync`), so a crash leaves every link as before or as after.
@@ -73,10 +74,8 @@ def sync_group(
                 f"PerfectQuote group {group_id!r} is not connected; connect it with 'plansync groups connect'"
             )
         group, floor = held
-        if pending:
-            plan_refs = list(dict.fromkeys([*pending_work.pending_in(session, group_id), *(plan_refs or [])]))
-            if not plan_refs:
-                raise NothingPending(group_id)
+        if pending and dry_run:
+            plan_refs = _with_pending(pending_work.pending_in(session, group_id), plan_refs, group_id)
         report = RunReport(
             run_id=None, group_id=group_id, trigger=trigger, dry_run=dry_run, started_at=datetime.now(UTC)
         )
@@ -96,7 +95,14 @@ def sync_group(
                 # A newer run holds the group already: this one is recorded, and starts nothing.
                 run_ending.end_superseded_at_start(session, run.id, run_fence, report)
                 return report
-            pending_work.claim(session, group_id=group_id, run_id=run.id, scope=plan_refs)
+            claimed = pending_work.claim(session, group_id=group_id, run_id=run.id,
+                                         scope=None if pending else plan_refs)
+            if pending:
+                try:
+                    plan_refs = _with_pending(claimed, plan_refs, group_id)
+                except NothingPending:
+                    session.rollback()  # nothing of this run is recorded
+                    raise
             session.commit()  # a run in `running` is seen even if this process dies
             log.info("sync.started", dry_run=False, fence=run_fence.token)
             try:
@@ -183,6 +189,15 @@ def _run(
         if on_link is not None:  # links done, of all: a caller's progress bar
             on_link(done, len(links))
     report.outcome = RunOutcome.PARTIAL if report.counts.errors else RunOutcome.SUCCEEDED
+
+
+def _with_pending(pending: Collection[PlanRef], plan_refs: Collection[PlanRef] | None,
+                  group_id: str) -> list[PlanRef]:
+    """The group's pending plans and the plans named besides; none at all: NothingPending."""
+    refs = list(dict.fromkeys([*pending, *(plan_refs or [])]))
+    if not refs:
+        raise NothingPending(group_id)
+    return refs
 
 
 def _names(link: Link, wanted: set[PlanRef]) -> bool:

@@ -14,7 +14,7 @@ from reconciliation.link_entry import PlanRef
 from reconciliation.records import Link
 from reconciliation.side import Side
 from reconciliation.storage import repository as repo
-from reconciliation.storage.snapshots import snapshots_of
+from reconciliation.storage.snapshots import PlanRecord, snapshots_of
 
 # Named versions of the entities a run read again, as they stood before it read them.
 Observed = dict[PlanRef, dict[EntityKey, str | None]]
@@ -93,20 +93,26 @@ def stored_versions(snapshots: Mapping[PlanRef, PlanSnapshot], observed: Observe
             if snapshot.stored and ref not in observed}
 
 
-def remember(session: Session, remote: RemotePlan | None, *, owner_id: str | None,
+def remember(session: Session, remotes: Iterable[RemotePlan | None], *, owners: Mapping[Side, str | None],
              observed: Observed, stored: dict[PlanRef, str] | None = None) -> None:
-    """Store what a system holds of a plan as just read or written (flushed with the link's next commit).
+    """Store what a system holds of each plan as just read or written (flushed with the link's next
+    commit), all of them in one statement per table; `owners`: the group's id in each system.
 
     `stored`: the version each plan is already stored at (`stored_versions`), kept up to date here; a
     plan at that version costs nothing.
     """
-    if remote is None or remote.plan is None or not remote.version:
-        return
-    ref = (remote.side, remote.id)
-    if stored is not None and stored.get(ref) == remote.version:
-        return
-    parts = remote.parts or {(PLAN_ENTITY, remote.id): remote.version}
-    repo.remember_plan(session, remote.side, remote.id, owner_id=owner_id, version=remote.version,
-                       native=remote.native, parts=parts, read=observed.get(ref, {}))
-    if stored is not None:
-        stored[ref] = remote.version
+    records: list[PlanRecord] = []
+    for remote in remotes:
+        if remote is None or remote.plan is None or not remote.version:
+            continue
+        ref = (remote.side, remote.id)
+        if stored is not None and stored.get(ref) == remote.version:
+            continue
+        parts = remote.parts or {(PLAN_ENTITY, remote.id): remote.version}
+        records.append(PlanRecord(side=remote.side, plan_id=remote.id, owner_id=owners.get(remote.side),
+                                  version=remote.version, native=remote.native, parts=parts,
+                                  read=observed.get(ref, {})))
+        if stored is not None:
+            stored[ref] = remote.version
+    if records:
+        repo.remember_plans(session, records)

@@ -184,9 +184,8 @@ def _settle_state(job: LinkJob, current: _InFlight, state: LinkState, reason: st
 
 def _remember(job: LinkJob, current: _InFlight) -> None:
     """What each side holds, as the link's commit leaves it: the next run reads only what changed since."""
-    for side, remote in current.remotes.items():
-        known_plans.remember(job.session, remote, owner_id=job.group.id_in(side), observed=job.observed,
-                             stored=current.stored)
+    known_plans.remember(job.session, current.remotes.values(), owners=job.group.ids(),
+                         observed=job.observed, stored=current.stored)
 
 
 def _write(job: LinkJob, current: _InFlight, write: Write, remote: RemotePlan | None) -> RemotePlan:
@@ -214,9 +213,11 @@ def _write(job: LinkJob, current: _InFlight, write: Write, remote: RemotePlan | 
         )
     WRITES.labels(system=write.side.value, kind=write.kind.value).inc()
     # The change log of a confirmed write is kept even if a later write of this link fails, and so is
-    # the version the system answered: the feed's report of it is our own write, not news.
+    # the version the system answered: the feed's report of it is our own write, not news. What the
+    # other side holds, as read, goes in the same statements: the link's last commit has none to make.
     repo.log_write(session, job.run.id, link_id, write)
-    known_plans.remember(session, written, owner_id=job.group.id_in(write.side), observed=job.observed,
+    others = [remote for side, remote in current.remotes.items() if side is not write.side]
+    known_plans.remember(session, [written, *others], owners=job.group.ids(), observed=job.observed,
                          stored=current.stored)
     try:
         job.commit()

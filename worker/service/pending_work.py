@@ -76,9 +76,12 @@ def nudge_due(sessions: sessionmaker[Session], *, now: datetime | None = None) -
         return repo.take_due_pending(session, now=now, due_again=now + PENDING_GRACE)
 
 
-def claim(session: Session, *, group_id: str, run_id: int, scope: Collection[PlanRef] | None) -> None:
-    """The run takes on the group's pending plans it will reconcile (flushed with its run row)."""
-    repo.claim_pending(session, group_id, run_id=run_id, scope=scope, due_at=utcnow() + CLAIM_GRACE)
+def claim(session: Session, *, group_id: str, run_id: int,
+          scope: Collection[PlanRef] | None) -> list[PlanRef]:
+    """The run takes on the group's pending plans it will reconcile (flushed with its run row); returns
+    those it took on."""
+    claimed = repo.claim_pending(session, group_id, run_id=run_id, scope=scope, due_at=utcnow() + CLAIM_GRACE)
+    return [plan.ref for plan in claimed]
 
 
 def settle(session: Session, *, group_id: str, run_id: int, report: RunReport) -> None:

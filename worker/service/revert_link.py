@@ -114,7 +114,7 @@ def _apply(job: RevertJob, link: Link, side: Side, remote: RemotePlan,
     if recorded:
         rebased = {side: next_baseline(link.baselines[side], recorded)}
         link = repo.advance_baselines(job.session, link, rebased, state=link.state, error=link.last_error)
-    known_plans.remember(job.session, written, owner_id=job.group.id_in(side), observed={})
+    known_plans.remember(job.session, [written], owners=job.group.ids(), observed={})
     job.commit()
     if written is not remote:
         log.info("revert.plan.written", link_id=link.id, side=side.value, plan_id=remote.id,

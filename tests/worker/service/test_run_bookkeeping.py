@@ -7,14 +7,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, func, select
 
 from reconciliation.side import Side
 from reconciliation.states import RunOutcome
-from tests.worker.service.world import World
+from reconciliation.storage import repository as repo
+from reconciliation.storage.tables import RunRow
+from tests.worker.service.world import GROUP, World
 from worker.runtime import jobs
 from worker.runtime.jobs import plan_systems
-from worker.service.group_sync import sync_group
+from worker.service.group_sync import NothingPending, sync_group
 from worker.service.run_report import RunReport
 
 PQ, BP = Side.PERFECTQUOTE, Side.BENEFITPOINT
@@ -49,6 +52,7 @@ def _runs(world: World, seen: list[str] | None = None) -> list[RunReport]:
 
 def test_a_run_reads_its_group_once_and_its_pending_work_in_one_statement_each_way(
         world: World, fed: dict[str, str]) -> None:
+    """And stores what both sides hold in one statement per table, with the write's change log."""
     ppo = world.link(fed["ppo"])
     world.edit_pq(ppo.plan_ids[PQ], name="Gold PPO 4000")
     seen: list[str] = []
@@ -57,10 +61,29 @@ def test_a_run_reads_its_group_once_and_its_pending_work_in_one_statement_each_w
     group_reads = [s for s in seen if s.startswith("SELECT GROUP_CONNECTIONS.")
                    and not s.startswith("SELECT GROUP_CONNECTIONS.FENCE_TOKEN")]
     assert len(group_reads) == 1, group_reads
-    # Read in the run's first transaction (the group's id a subquery of it), claimed, settled.
+    # Claimed in the run's first transaction (what the claim answers is what the run reconciles), settled.
     pending = [s.split(" ")[0] for s in seen if "PENDING_PLANS" in s]
-    assert pending == ["SELECT", "UPDATE", "DELETE"], pending
+    assert pending == ["UPDATE", "DELETE"], pending
+    # The plan written and the plan read: one upsert of each table, none at the link's last commit.
+    for table in ("PLAN_SNAPSHOTS", "REMOTE_ENTITIES"):
+        assert len([s for s in seen if s.startswith(f"INSERT INTO {table} ")]) == 1, (table, seen)
+    with world.context.sessions() as session:
+        stored = repo.plan_snapshots(session, PQ, [ppo.plan_ids[PQ]])
+        assert stored[ppo.plan_ids[PQ]].native["name"] == "Gold PPO 4000"
     # Checked before the BenefitPoint write's update (not its reads: the compare before, the read-back
     # after), at the write's commit, and at the run's end, which commits the last link's baselines too.
     fence_reads = [s for s in seen if s.startswith("SELECT GROUP_CONNECTIONS.FENCE_TOKEN")]
     assert len(fence_reads) == 3, fence_reads
+
+
+def test_a_nudged_run_that_finds_nothing_pending_records_nothing(world: World, fed: dict[str, str]) -> None:
+    """Another run took the group's pending plans already: this one leaves no run row, no fence behind."""
+    with world.context.sessions() as session:
+        runs_before = session.scalar(select(func.count()).select_from(RunRow))
+        token_before = repo.fence_token(session, GROUP)
+    with pytest.raises(NothingPending):
+        sync_group(sessions=world.context.sessions, systems=plan_systems(world.context), group_id=GROUP,
+                   trigger="feed", pending=True)
+    with world.context.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(RunRow)) == runs_before
+        assert repo.fence_token(session, GROUP) == token_before
