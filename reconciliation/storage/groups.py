@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reconciliation.decisions import ConflictPolicy
 from reconciliation.records import Group
 from reconciliation.side import Side
+from reconciliation.states import RunOutcome
 from reconciliation.storage.errors import GroupAlreadyConnected, RecordNotFound
 from reconciliation.storage.named_agency import execute_named, names_agency, of_agency
-from reconciliation.storage.tables import GroupRow, LinkRow
+from reconciliation.storage.tables import GroupRow, LinkRow, RunRow
 
 T = TypeVar("T")
 # Well under every backend's bound-parameter limit.
@@ -100,18 +102,34 @@ _GROUPS = GroupRow.__table__
 GROUP_ROW_ID = (select(_GROUPS.c.id)
                 .where(_GROUPS.c.perfectquote_group_id == bindparam("group_id"), of_agency(_GROUPS))
                 .scalar_subquery())
-_HOLD = names_agency(select(_GROUPS).where(_GROUPS.c.perfectquote_group_id == bindparam("group_id"),
-                                           of_agency(_GROUPS)))
+_RUNS = RunRow.__table__
+# Whether a run of the group is still `running` (an index of those only): its process died, or it is
+# running still; either way the next run's start closes it (`runs.start_run`), and only then.
+_RUNNING = exists().where(_RUNS.c.group_connection_id == _GROUPS.c.id,
+                          _RUNS.c.outcome == RunOutcome.RUNNING.value, of_agency(_RUNS)).label("running")
+_HOLD = names_agency(select(_GROUPS, _RUNNING).where(_GROUPS.c.perfectquote_group_id == bindparam("group_id"),
+                                                     of_agency(_GROUPS)))
 
 
-def hold_group(session: Session, group_id: str) -> tuple[Group, int] | None:
-    """A run's group and its fence token as read now, in one read; the session keeps the row's id for the
-    run's other statements (`group_row_id`), so they do not read it again. None: not connected."""
+@dataclass(frozen=True, slots=True)
+class HeldGroup:
+    """A run's group as its first transaction read it."""
+
+    group: Group
+    fence_token: int
+    # A run of the group is still `running` (for a run started, none but the one it starts).
+    running: bool
+
+
+def hold_group(session: Session, group_id: str) -> HeldGroup | None:
+    """A run's group, its fence token and whether a run of it is `running`, in one read; the session keeps
+    the row's id for the run's other statements (`group_row_id`), so they do not read it again. None: not
+    connected."""
     row = execute_named(session, _HOLD, {"group_id": group_id}).one_or_none()
     if row is None:
         return None
     session.info.setdefault(_HELD, {})[group_id] = row.id
-    return group_value(row), row.fence_token
+    return HeldGroup(group=group_value(row), fence_token=row.fence_token, running=bool(row.running))
 
 
 def group_row_id(session: Session, group_id: str) -> int:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, inspect, select, update
+from sqlalchemy import bindparam, exists, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -133,9 +133,22 @@ def _owners(session: Session, entries: Iterable[LinkEntry]) -> dict[PlanRef, str
 # a nested loop of scans while the statistics still describe the tables as empty. Built once on the tables,
 # naming their agency, as a run's other statements (`named_agency`).
 _LINKS, _CONFLICTS = LinkRow.__table__, ConflictRow.__table__
-_GROUP_LINKS = names_agency(select(_LINKS)
+_SETTLED_WHERE = (_CONFLICTS.c.status == ConflictStatus.SETTLED.value, _CONFLICTS.c.settled_side.is_not(None),
+                  of_agency(_CONFLICTS))
+# Whether the link has settled conflicts, so a run reads them only for the links that have some.
+_HAS_SETTLED = exists().where(_CONFLICTS.c.link_id == _LINKS.c.id, *_SETTLED_WHERE).label("has_settled")
+_GROUP_LINKS = names_agency(select(_LINKS, _HAS_SETTLED)
                             .where(_LINKS.c.group_connection_id == GROUP_ROW_ID, of_agency(_LINKS))
                             .order_by(_LINKS.c.created_at, _LINKS.c.id))
+
+
+@dataclass(frozen=True, slots=True)
+class GroupLinks:
+    """A group's links as a run reads them, and the settled conflicts of those that have any (link id ->
+    field path -> the side chosen)."""
+
+    links: list[Link]
+    settlements: dict[str, dict[str, Side]]
 
 
 def links_for_group(session: Session, group_id: str, *,
@@ -145,18 +158,29 @@ def links_for_group(session: Session, group_id: str, *,
     With `baselines_for`, only the links naming one of those plans carry their baselines (decoding
     them is most of the cost); the others' are None, fit for counting the group, never for a sync.
     """
-    rows = execute_named(session, _GROUP_LINKS, {"group_id": group_id})
-    if baselines_for is None:
-        return [_link_value(row, group_id) for row in rows]
-    wanted = {(Side(side), str(plan_id)) for side, plan_id in baselines_for}
-    return [_link_value(row, group_id, decoded=not wanted.isdisjoint(_plan_ids(row).items())) for row in rows]
+    return group_links(session, group_id, baselines_for=baselines_for, settlements=False).links
+
+
+def group_links(session: Session, group_id: str, *, baselines_for: Collection[PlanRef] | None = None,
+                settlements: bool = True) -> GroupLinks:
+    """`links_for_group`, with the settlements of the links named in `baselines_for` (of every link
+    without it): read in a statement of their own only when one of those links has any."""
+    wanted = None
+    if baselines_for is not None:
+        wanted = {(Side(side), str(plan_id)) for side, plan_id in baselines_for}
+    links: list[Link] = []
+    settled: list[str] = []
+    for row in execute_named(session, _GROUP_LINKS, {"group_id": group_id}):
+        named = wanted is None or not wanted.isdisjoint(_plan_ids(row).items())
+        links.append(_link_value(row, group_id, decoded=named))
+        if named and row.has_settled:
+            settled.append(row.id)
+    return GroupLinks(links=links, settlements=settlements_by_link(session, settled) if settlements else {})
 
 
 _SETTLED = names_agency(
     select(_CONFLICTS.c.link_id, _CONFLICTS.c.field_path, _CONFLICTS.c.settled_side)
-    .where(_CONFLICTS.c.link_id.in_(bindparam("link_ids", expanding=True)),
-           _CONFLICTS.c.status == ConflictStatus.SETTLED.value, _CONFLICTS.c.settled_side.is_not(None),
-           of_agency(_CONFLICTS))
+    .where(_CONFLICTS.c.link_id.in_(bindparam("link_ids", expanding=True)), *_SETTLED_WHERE)
     .order_by(_CONFLICTS.c.id))
 
 

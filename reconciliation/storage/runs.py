@@ -79,16 +79,17 @@ _RUN_GROUPS = "plansync.run_groups"
 
 
 def start_run(session: Session, *, trigger: str, group_id: str | None = None,
-              fence_token: int | None = None) -> Run:
+              fence_token: int | None = None, running: bool = True) -> Run:
     """A run row in `running` (commit it at once, so a crashed run is still seen).
 
     With `fence_token` (the token the run registered), the group's runs still `running` under an older
     token (or none) are closed as superseded: their process died or stopped, and this run took over.
+    `running` False: this transaction found none of the group's runs running (`hold_group`), nothing to close.
     """
     if not trigger.strip():
         raise ValueError("start run: the trigger is empty (expected feed, daily, manual, dry_run, ...)")
     connection_id = None if group_id is None else group_row_id(session, group_id)
-    if connection_id is not None:
+    if connection_id is not None and running:
         _close_abandoned(session, connection_id, fence_token)
     row = execute_named(session, _START, {"group_connection_id": connection_id, "trigger": trigger.strip(),
                                           "outcome": RunOutcome.RUNNING.value,

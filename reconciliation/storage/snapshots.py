@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, inspect, select, update
+from sqlalchemy import Table, and_, any_, bindparam, delete, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,18 +34,31 @@ def plan_snapshots(session: Session, side: Side, plan_ids: Iterable[str]) -> dic
     return {plan_id: snapshot for (_, plan_id), snapshot in found.items()}
 
 
-# Built once on the tables, naming their agency, as a run's other statements (`named_agency`).
 _ENTITY_TABLE, _SNAPSHOT_TABLE = RemoteEntityRow.__table__, PlanSnapshotRow.__table__
-_ENTITIES = names_agency(
-    select(_ENTITY_TABLE.c.system, _ENTITY_TABLE.c.plan_id, _ENTITY_TABLE.c.entity_type,
-           _ENTITY_TABLE.c.entity_id, _ENTITY_TABLE.c.known_version, _ENTITY_TABLE.c.named_version)
-    .where(_ENTITY_TABLE.c.system.in_(bindparam("systems", expanding=True)),
-           _ENTITY_TABLE.c.plan_id.in_(bindparam("plan_ids", expanding=True)), of_agency(_ENTITY_TABLE)))
-_SNAPSHOTS = names_agency(
-    select(_SNAPSHOT_TABLE.c.system, _SNAPSHOT_TABLE.c.plan_id, _SNAPSHOT_TABLE.c.version,
-           _SNAPSHOT_TABLE.c.native)
-    .where(_SNAPSHOT_TABLE.c.system.in_(bindparam("systems", expanding=True)),
-           _SNAPSHOT_TABLE.c.plan_id.in_(bindparam("plan_ids", expanding=True)), of_agency(_SNAPSHOT_TABLE)))
+
+
+@cache
+def _reads(dialect: str) -> tuple[Any, Any]:
+    """The entities' and the snapshots' reads of `snapshots_of`, built once per dialect on the tables, naming
+    their agency (`named_agency`). On PostgreSQL the systems and plan ids are array parameters: the text is
+    the same at every execution, where an expanding IN is rendered again for each."""
+
+    def one_of(column: Any, name: str) -> Any:
+        if dialect == "postgresql":
+            return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+        return column.in_(bindparam(name, expanding=True))
+
+    def where(table: Any) -> tuple[Any, ...]:
+        return one_of(table.c.system, "systems"), one_of(table.c.plan_id, "plan_ids"), of_agency(table)
+
+    entities = names_agency(
+        select(_ENTITY_TABLE.c.system, _ENTITY_TABLE.c.plan_id, _ENTITY_TABLE.c.entity_type,
+               _ENTITY_TABLE.c.entity_id, _ENTITY_TABLE.c.known_version, _ENTITY_TABLE.c.named_version)
+        .where(*where(_ENTITY_TABLE)))
+    snapshots = names_agency(
+        select(_SNAPSHOT_TABLE.c.system, _SNAPSHOT_TABLE.c.plan_id, _SNAPSHOT_TABLE.c.version,
+               _SNAPSHOT_TABLE.c.native).where(*where(_SNAPSHOT_TABLE)))
+    return entities, snapshots
 
 
 def snapshots_of(session: Session, refs: Iterable[PlanRef]) -> dict[PlanRef, PlanSnapshot]:
@@ -54,14 +67,15 @@ def snapshots_of(session: Session, refs: Iterable[PlanRef]) -> dict[PlanRef, Pla
     systems, plan_ids = sorted({side.value for side, _ in wanted}), sorted({plan_id for _, plan_id in wanted})
     entities: dict[PlanRef, dict[EntityKey, EntityVersions]] = {}
     found: dict[PlanRef, PlanSnapshot] = {}
+    entities_read, snapshots_read = _reads(session.get_bind().dialect.name)
     for chunk in chunks(plan_ids):
         parameters = {"systems": systems, "plan_ids": list(chunk)}
-        for system, plan_id, entity_type, entity_id, known, named in execute_named(session, _ENTITIES,
+        for system, plan_id, entity_type, entity_id, known, named in execute_named(session, entities_read,
                                                                                    parameters):
             if (ref := (Side(system), plan_id)) in wanted:
                 versions = EntityVersions(known=known, named=named)
                 entities.setdefault(ref, {})[(entity_type, entity_id)] = versions
-        for system, plan_id, version, native in execute_named(session, _SNAPSHOTS, parameters):
+        for system, plan_id, version, native in execute_named(session, snapshots_read, parameters):
             if (ref := (Side(system), plan_id)) in wanted:
                 found[ref] = PlanSnapshot(side=ref[0], plan_id=plan_id, version=version, native=native)
     return {ref: PlanSnapshot(side=ref[0], plan_id=ref[1], version=snapshot.version if snapshot else "",

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from config.column_types import UtcDateTime, json_column, utcnow
@@ -70,6 +81,10 @@ class RunRow(AgencyScoped, Base):
     """One run: a group's sync, or a whole cycle when no group is set."""
 
     __tablename__ = "sync_runs"
+    # The runs still running, by group (a few at most, of a history that grows by a row a run).
+    __table_args__ = (Index("ix_sync_runs_running", "group_connection_id",
+                            postgresql_where=text("outcome = 'running'"),
+                            sqlite_where=text("outcome = 'running'")),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     group_connection_id: Mapped[int | None] = mapped_column(ForeignKey("group_connections.id"), index=True)

@@ -20,7 +20,6 @@ from reconciliation.side import Side
 from reconciliation.states import LinkState, RunOutcome
 from reconciliation.storage import repository as repo
 from reconciliation.storage.groups import hold_group
-from reconciliation.storage.links import settlements_by_link
 from worker.service import known_plans, outage_guard, pending_work, run_ending
 from worker.service.link_baselines import LinkProblem
 from worker.service.link_job import LinkJob
@@ -73,7 +72,7 @@ def sync_group(
             raise GroupNotConnected(
                 f"PerfectQuote group {group_id!r} is not connected; connect it with 'plansync groups connect'"
             )
-        group, floor = held
+        group = held.group
         if pending and dry_run:
             plan_refs = _with_pending(pending_work.pending_in(session, group_id), plan_refs, group_id)
         report = RunReport(
@@ -86,8 +85,9 @@ def sync_group(
                 report.finished_at = datetime.now(UTC)
                 log.info("sync.finished", outcome=report.outcome.value, **asdict(report.counts))
             return report
-        run_fence, registered = take_fence(session, group_id, fence, floor=floor)
-        run = repo.start_run(session, trigger=trigger, group_id=group_id, fence_token=run_fence.token)
+        run_fence, registered = take_fence(session, group_id, fence, floor=held.fence_token)
+        run = repo.start_run(session, trigger=trigger, group_id=group_id, fence_token=run_fence.token,
+                             running=held.running)
         report.run_id = str(run.id)
         with structlog.contextvars.bound_contextvars(run_id=report.run_id, group_id=group_id,
                                                      trigger=trigger):
@@ -136,7 +136,8 @@ def _run(
     on_link: Callable[[int, int], None] | None = None,
 ) -> None:
     # A run of a few links decodes the baselines of those only; the rest of the group is counted.
-    stored_links = repo.links_for_group(session, group.group_id, baselines_for=plan_refs)
+    stored = repo.group_links(session, group.group_id, baselines_for=plan_refs)
+    stored_links = stored.links
     group_links = [
         link
         for link in stored_links
@@ -176,16 +177,15 @@ def _run(
         fence=fence,
         observed=observed,
     )
-    stored = known_plans.stored_versions(snapshots, observed)
-    settled = settlements_by_link(session, [link.id for link in links])
+    versions = known_plans.stored_versions(snapshots, observed)
     for done, link in enumerate(links, start=1):
         job.last_link = done == len(links)
         try:
-            sync_link(job, link, stored=stored, settlements=settled.get(link.id, {}))
+            sync_link(job, link, stored=versions, settlements=stored.settlements.get(link.id, {}))
         except (ConnectorError, LinkProblem, PlanValueError, repo.StorageError) as error:
             _record_link_error(job, link, error)
             for side in Side:  # what the rollback undid is not stored
-                stored.pop((side, link.plan_ids[side] or ""), None)
+                versions.pop((side, link.plan_ids[side] or ""), None)
         if on_link is not None:  # links done, of all: a caller's progress bar
             on_link(done, len(links))
     report.outcome = RunOutcome.PARTIAL if report.counts.errors else RunOutcome.SUCCEEDED

@@ -47,7 +47,7 @@ def test_a_statement_built_once_reads_each_agencys_own_rows(database_url: str) -
                     assert repo.fence_token(session, "grp_same") == token
                     assert repo.fence_token(session, "grp_same", lock=True) == token
                     held = hold_group(session, "grp_same")
-                    assert held is not None and held[0].group_name == name
+                    assert held is not None and held.group.group_name == name and held.fence_token == token
         with sessions_for(base, ids["acme"])() as session:
             kept = len(agency_scope._SCOPED)
             for number in range(50):

@@ -12,6 +12,7 @@ from reconciliation.plan import Plan, Rates
 from reconciliation.records import Group, Link
 from reconciliation.side import Side
 from reconciliation.storage import repository as repo
+from reconciliation.storage.groups import hold_group
 from reconciliation.storage.links import settlements_by_link
 
 ConnectGroup = Callable[..., Group]
@@ -132,12 +133,18 @@ def test_a_held_conflict_is_settled_then_applied(session_factory: sessionmaker, 
         # A run reads every link's settlements at once: the same answer, and none for a link without.
         assert settlements_by_link(sync, [link.id, "lnk_other"]) == {
             link.id: {"benefits.copays.specialist": Side.BENEFITPOINT}}
+        # A run's read of the group's links finds the link with settlements and reads those.
+        assert repo.group_links(sync, link.group_id).settlements == {
+            link.id: {"benefits.copays.specialist": Side.BENEFITPOINT}}
+        assert repo.group_links(sync, link.group_id, baselines_for=[(Side.PERFECTQUOTE, "other")]
+                                ).settlements == {}
         assert repo.mark_settlements_applied(sync, link.id, ["benefits.copays.specialist"]) == 1
         repo.advance_baselines(sync, held_link, BOTH)
         sync.commit()
     with session_factory() as later:
         assert repo.settlements_for_link(later, link.id) == {}
         assert settlements_by_link(later, [link.id]) == {}
+        assert repo.group_links(later, link.group_id).settlements == {}
         assert repo.get_conflict(later, conflict.id).status == "applied"
 
 
@@ -184,17 +191,25 @@ def test_open_conflicts_by_group(session: Session, connect: ConnectGroup, link: 
 def test_a_run_left_running_by_a_dead_worker_is_closed_when_the_group_runs_again(
         session_factory: sessionmaker, session: Session, connect: ConnectGroup) -> None:
     group, other_group = connect(1), connect(2)
-    abandoned = repo.start_run(session, trigger="feed", group_id=group.group_id)
+    held = hold_group(session, group.group_id)
+    assert held is not None and not held.running
+    abandoned = repo.start_run(session, trigger="feed", group_id=group.group_id, running=held.running)
     session.commit()
     elsewhere = repo.start_run(session, trigger="feed", group_id=other_group.group_id)
     session.commit()
-    repo.start_run(session, trigger="manual", group_id=group.group_id)
+    # The group's next run finds the dead one still running, and closes it as it starts.
+    held = hold_group(session, group.group_id)
+    assert held is not None and held.running
+    repo.start_run(session, trigger="manual", group_id=group.group_id, running=held.running)
     session.commit()
     with session_factory() as other:
         closed = repo.get_run(other, abandoned.id)
         assert closed.outcome == repo.RunOutcome.SUPERSEDED.value
         assert closed.finished_at is not None and "abandoned" in (closed.error or "")
         assert repo.get_run(other, elsewhere.id).outcome == repo.RunOutcome.RUNNING.value
+        # Only the run just started is running now.
+        assert [run.outcome for run in repo.recent_runs(other, group_id=group.group_id)] == [
+            repo.RunOutcome.RUNNING.value, repo.RunOutcome.SUPERSEDED.value]
 
 
 def test_a_field_the_system_did_not_take_is_marked_not_applied(

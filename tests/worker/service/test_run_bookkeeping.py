@@ -64,6 +64,11 @@ def test_a_run_reads_its_group_once_and_its_pending_work_in_one_statement_each_w
     # Claimed in the run's first transaction (what the claim answers is what the run reconciles), settled.
     pending = [s.split(" ")[0] for s in seen if "PENDING_PLANS" in s]
     assert pending == ["UPDATE", "DELETE"], pending
+    # No run of the group was left running: there is none to close as the run starts.
+    assert not [s for s in seen if (s.startswith("UPDATE SYNC_RUNS") and "ABANDONED" in s.upper())
+                or s.startswith("UPDATE SYNC_RUNS SET FINISHED_AT=?, OUTCOME=?, ERROR=?")], seen
+    # No link of the group has settled conflicts: the run reads none.
+    assert not [s for s in seen if "FROM CONFLICTS" in s and "EXISTS" not in s], seen
     # The plan written and the plan read: one upsert of each table, none at the link's last commit.
     for table in ("PLAN_SNAPSHOTS", "REMOTE_ENTITIES"):
         assert len([s for s in seen if s.startswith(f"INSERT INTO {table} ")]) == 1, (table, seen)
