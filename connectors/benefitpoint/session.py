@@ -59,6 +59,8 @@ class SoapSession:
         self._retry = dict(retry or {})
         self._session_id: str | None = None
         self._lock = threading.Lock()
+        # Each endpoint's URL, resolved once: httpx resolves a path against the base URL at every request.
+        self._urls: dict[str, httpx.URL] = {}
 
     def call(self, operation: str, params: Mapping[str, Any], *, retry: bool = True) -> Element:
         """The `<operation>Response` element; transient faults are retried unless `retry` is False."""
@@ -135,8 +137,11 @@ class SoapSession:
 
     def _post_once(self, path: str, operation: str, params: Mapping[str, Any], *,
                    session_id: str | None) -> Element:
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = self._client.build_request("POST", path).url
         request = self._client.build_request(
-            "POST", path, content=build_envelope(operation, params, session_id=session_id),
+            "POST", url, content=build_envelope(operation, params, session_id=session_id),
             headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": soap_action(operation)},
         )
         response = send(self._client, request, system=SYSTEM, operation=operation,

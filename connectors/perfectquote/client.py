@@ -52,6 +52,7 @@ class PerfectQuoteClient:
         self._http = make_client(base_url=base_url.rstrip("/"), timeout_s=timeout_s,
                                  headers={"Authorization": f"Bearer {token}",
                                           "Accept": "application/json"})
+        self._base_url = str(self._http.base_url).rstrip("/")
         self._retry = dict(retry or {})
         self._max_response_bytes = max_response_bytes
 
@@ -66,7 +67,9 @@ class PerfectQuoteClient:
         Statuses in `accept` are returned to the caller (a 412 carries the current plan).
         """
         def once() -> httpx.Response:
-            request = self._http.build_request(method, path, params=params, json=body, headers=headers)
+            # Absolute already: httpx resolves a relative path against the base URL by parsing it twice more.
+            url = httpx.URL(self._base_url + path)
+            request = self._http.build_request(method, url, params=params, json=body, headers=headers)
             response = send(self._http, request, system=SYSTEM, operation=operation, writes=method != "GET",
                             handled_statuses=HANDLED_STATUSES, max_bytes=self._max_response_bytes)
             if response.status_code >= 400 and response.status_code not in accept:

@@ -137,7 +137,12 @@ _SETTLED_WHERE = (_CONFLICTS.c.status == ConflictStatus.SETTLED.value, _CONFLICT
                   of_agency(_CONFLICTS))
 # Whether the link has settled conflicts, so a run reads them only for the links that have some.
 _HAS_SETTLED = exists().where(_CONFLICTS.c.link_id == _LINKS.c.id, *_SETTLED_WHERE).label("has_settled")
-_GROUP_LINKS = names_agency(select(_LINKS, _HAS_SETTLED)
+# The columns of a link's value (`_link_value`).
+_LINK_COLUMNS = [_LINKS.c[name] for name in (
+    "id", "choice", "source_of_truth", "perfectquote_plan_id", "benefitpoint_plan_id",
+    "baseline_perfectquote", "baseline_benefitpoint", "state", "version", "last_error", "last_error_at",
+    "create_intent")]
+_GROUP_LINKS = names_agency(select(*_LINK_COLUMNS, _HAS_SETTLED)
                             .where(_LINKS.c.group_connection_id == GROUP_ROW_ID, of_agency(_LINKS))
                             .order_by(_LINKS.c.created_at, _LINKS.c.id))
 

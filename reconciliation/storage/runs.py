@@ -55,7 +55,9 @@ def _value(session: Session, row: RunRow) -> Run:
 # Built once on the tables, naming their agency, as a run's other statements (`named_agency`). Parameters
 # of an UPDATE are named apart from its table's columns, which they would set.
 _RUNS, _CHANGES = RunRow.__table__, ChangeRow.__table__
-_START = names_agency(insert(_RUNS).values(agency_id=agency_value()).returning(*_RUNS.c))
+# What the database makes of a run's row; the rest of its value is what the statement was given.
+_START = names_agency(insert(_RUNS).values(agency_id=agency_value())
+                      .returning(_RUNS.c.id, _RUNS.c.started_at))
 _FINISH = names_agency(
     update(_RUNS).where(_RUNS.c.id == bindparam("run_id"), of_agency(_RUNS))
     .values(**{column: bindparam(f"new_{column}") for column in (
@@ -73,7 +75,7 @@ _CLOSE_ABANDONED_OLDER = names_agency(_CLOSE_ABANDONED.where(
     or_(_RUNS.c.fence_token.is_(None), _RUNS.c.fence_token < bindparam("newer_token"))))
 _CLOSE_ABANDONED = names_agency(_CLOSE_ABANDONED)
 _LOG = names_agency(insert(_CHANGES).values(agency_id=agency_value())
-                    .returning(*_CHANGES.c, sort_by_parameter_order=True))
+                    .returning(_CHANGES.c.id, sort_by_parameter_order=True))
 # Each run's group id, by run id, as the session started it: its end needs no read of the group.
 _RUN_GROUPS = "plansync.run_groups"
 
@@ -91,11 +93,12 @@ def start_run(session: Session, *, trigger: str, group_id: str | None = None,
     connection_id = None if group_id is None else group_row_id(session, group_id)
     if connection_id is not None and running:
         _close_abandoned(session, connection_id, fence_token)
-    row = execute_named(session, _START, {"group_connection_id": connection_id, "trigger": trigger.strip(),
-                                          "outcome": RunOutcome.RUNNING.value,
-                                          "fence_token": fence_token}).one()
-    session.info.setdefault(_RUN_GROUPS, {})[row.id] = group_id
-    return _run_value(row, group_id)
+    run_id, started_at = execute_named(session, _START, {
+        "group_connection_id": connection_id, "trigger": trigger.strip(), "outcome": RunOutcome.RUNNING.value,
+        "fence_token": fence_token}).one()
+    session.info.setdefault(_RUN_GROUPS, {})[run_id] = group_id
+    return Run(id=run_id, group_id=group_id, trigger=trigger.strip(), outcome=RunOutcome.RUNNING,
+               started_at=started_at, fence_token=fence_token)
 
 
 def _close_abandoned(session: Session, group_connection_id: int, fence_token: int | None) -> None:
@@ -211,7 +214,10 @@ def log_write(session: Session, run_id: int, link_id: str, write: Write) -> list
             for change in write.changes]
     if not rows:
         return []
-    return [_change_value(row) for row in execute_named(session, _LOG, rows)]
+    ids = execute_named(session, _LOG, rows).scalars()
+    return [Change(id=change_id, run_id=run_id, link_id=link_id, direction=Direction(direction),
+                   path=row["field_path"], before=row["before"], after=row["after"], recorded_at=now)
+            for change_id, row in zip(ids, rows, strict=True)]
 
 
 def changes_for_run(session: Session, run_id: int) -> list[Change]:

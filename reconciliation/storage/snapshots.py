@@ -12,7 +12,21 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, and_, any_, bindparam, delete, inspect, select, update
+from sqlalchemy import (
+    Table,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    false,
+    inspect,
+    null,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -38,10 +52,11 @@ _ENTITY_TABLE, _SNAPSHOT_TABLE = RemoteEntityRow.__table__, PlanSnapshotRow.__ta
 
 
 @cache
-def _reads(dialect: str) -> tuple[Any, Any]:
-    """The entities' and the snapshots' reads of `snapshots_of`, built once per dialect on the tables, naming
-    their agency (`named_agency`). On PostgreSQL the systems and plan ids are array parameters: the text is
-    the same at every execution, where an expanding IN is rendered again for each."""
+def _read(dialect: str) -> Any:
+    """`snapshots_of`'s one statement, built once per dialect on the tables, naming their agency
+    (`named_agency`): the snapshots, then their entities' versions, as one UNION ALL whose rows say which
+    they are (`is_entity`). On PostgreSQL the systems and plan ids are array parameters: the text is the
+    same at every execution, where an expanding IN is rendered again for each."""
 
     def one_of(column: Any, name: str) -> Any:
         if dialect == "postgresql":
@@ -51,32 +66,32 @@ def _reads(dialect: str) -> tuple[Any, Any]:
     def where(table: Any) -> tuple[Any, ...]:
         return one_of(table.c.system, "systems"), one_of(table.c.plan_id, "plan_ids"), of_agency(table)
 
-    entities = names_agency(
-        select(_ENTITY_TABLE.c.system, _ENTITY_TABLE.c.plan_id, _ENTITY_TABLE.c.entity_type,
-               _ENTITY_TABLE.c.entity_id, _ENTITY_TABLE.c.known_version, _ENTITY_TABLE.c.named_version)
-        .where(*where(_ENTITY_TABLE)))
-    snapshots = names_agency(
-        select(_SNAPSHOT_TABLE.c.system, _SNAPSHOT_TABLE.c.plan_id, _SNAPSHOT_TABLE.c.version,
-               _SNAPSHOT_TABLE.c.native).where(*where(_SNAPSHOT_TABLE)))
-    return entities, snapshots
+    snapshots, entities = _SNAPSHOT_TABLE.c, _ENTITY_TABLE.c
+    return names_agency(union_all(
+        select(false().label("is_entity"), snapshots.system, snapshots.plan_id, null().label("entity_type"),
+               null().label("entity_id"), snapshots.version, null().label("named_version"), snapshots.native)
+        .where(*where(_SNAPSHOT_TABLE)),
+        select(true(), entities.system, entities.plan_id, entities.entity_type, entities.entity_id,
+               entities.known_version, entities.named_version, cast(null(), snapshots.native.type))
+        .where(*where(_ENTITY_TABLE))))
 
 
 def snapshots_of(session: Session, refs: Iterable[PlanRef]) -> dict[PlanRef, PlanSnapshot]:
-    """`plan_snapshots` of plans of both systems: one query of each table, columns only."""
+    """`plan_snapshots` of plans of both systems: one query of both tables, columns only."""
     wanted = {(Side(side), str(plan_id)) for side, plan_id in refs}
     systems, plan_ids = sorted({side.value for side, _ in wanted}), sorted({plan_id for _, plan_id in wanted})
     entities: dict[PlanRef, dict[EntityKey, EntityVersions]] = {}
     found: dict[PlanRef, PlanSnapshot] = {}
-    entities_read, snapshots_read = _reads(session.get_bind().dialect.name)
+    read = _read(session.get_bind().dialect.name)
     for chunk in chunks(plan_ids):
-        parameters = {"systems": systems, "plan_ids": list(chunk)}
-        for system, plan_id, entity_type, entity_id, known, named in execute_named(session, entities_read,
-                                                                                   parameters):
-            if (ref := (Side(system), plan_id)) in wanted:
-                versions = EntityVersions(known=known, named=named)
-                entities.setdefault(ref, {})[(entity_type, entity_id)] = versions
-        for system, plan_id, version, native in execute_named(session, snapshots_read, parameters):
-            if (ref := (Side(system), plan_id)) in wanted:
+        rows = execute_named(session, read, {"systems": systems, "plan_ids": list(chunk)})
+        for is_entity, system, plan_id, entity_type, entity_id, version, named, native in rows:
+            if (ref := (Side(system), plan_id)) not in wanted:
+                continue
+            if is_entity:
+                entities.setdefault(ref, {})[(entity_type, entity_id)] = EntityVersions(known=version,
+                                                                                        named=named)
+            else:
                 found[ref] = PlanSnapshot(side=ref[0], plan_id=plan_id, version=version, native=native)
     return {ref: PlanSnapshot(side=ref[0], plan_id=ref[1], version=snapshot.version if snapshot else "",
                               native=snapshot.native if snapshot else {}, entities=entities.get(ref, {}))

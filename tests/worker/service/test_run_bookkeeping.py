@@ -69,6 +69,9 @@ def test_a_run_reads_its_group_once_and_its_pending_work_in_one_statement_each_w
                 or s.startswith("UPDATE SYNC_RUNS SET FINISHED_AT=?, OUTCOME=?, ERROR=?")], seen
     # No link of the group has settled conflicts: the run reads none.
     assert not [s for s in seen if "FROM CONFLICTS" in s and "EXISTS" not in s], seen
+    # What the run knows of its plans: snapshots and their entities' versions in one read.
+    snapshot_reads = [s for s in seen if s.startswith("SELECT") and "REMOTE_ENTITIES" in s]
+    assert len(snapshot_reads) == 1 and "PLAN_SNAPSHOTS" in snapshot_reads[0], snapshot_reads
     # The plan written and the plan read: one upsert of each table, none at the link's last commit.
     for table in ("PLAN_SNAPSHOTS", "REMOTE_ENTITIES"):
         assert len([s for s in seen if s.startswith(f"INSERT INTO {table} ")]) == 1, (table, seen)
