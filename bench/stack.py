@@ -165,3 +165,31 @@ def peak_rss_mb(pids: list[int]) -> dict[int, float]:
 def load() -> str:
     return "load " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
+
+def postgres_roots() -> list[int]:
+    """The PostgreSQL servers running here (their postmasters): with `cpu_s`, the database's own CPU."""
+    names: dict[int, tuple[str, int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                name, rest = (entry / "stat").read_text().split(" (", 1)[1].rsplit(")", 1)
+                names[int(entry.name)] = (name, int(rest.split()[1]))
+            except (OSError, IndexError, ValueError):
+                continue
+    return [pid for pid, (name, parent) in names.items()
+            if name == "postgres" and names.get(parent, ("", 0))[0] != "postgres"]
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """The machine's CPU ticks so far: all of them, and those stolen by the hypervisor (`steal_percent`)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields[:8]), fields[7] if len(fields) > 7 else 0
+
+
+def steal_percent(before: tuple[int, int]) -> float:
+    """The share of the machine's time since `before` that its hypervisor gave to others: a noisy
+    neighbour's share, which makes CPU per plan vary from run to run on a shared host."""
+    total, stolen = cpu_ticks()
+    elapsed = total - before[0]
+    return 100 * (stolen - before[1]) / elapsed if elapsed else 0.0
+

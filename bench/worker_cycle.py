@@ -23,6 +23,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import median
 
 import httpx
 from dramatiq import Actor
@@ -33,7 +34,7 @@ from bench.cycle_profile import in_process, sampled
 from bench.feed_cycle import chosen_links
 from bench.prepared import NAMESPACE, Prepared, prepared
 from bench.prime import prime_snapshots
-from bench.stack import cpu_s, load, peak_rss_mb, wait_for
+from bench.stack import cpu_s, cpu_ticks, load, peak_rss_mb, postgres_roots, steal_percent, wait_for
 from config.settings import load_settings
 from reconciliation.storage import repository as repo
 from worker.runtime.actors import SYNC_QUEUE, setup
@@ -54,6 +55,8 @@ class Cycle:
     sandbox_cpu_s: float
     runs: Counter[str]
     updated: int
+    steal_percent: float
+    database_cpu_s: float
 
 
 def queued(stack: Prepared) -> int:
@@ -65,6 +68,7 @@ def run_cycle(stack: Prepared, feed_cycle: Actor[[str], None], *, workers: list[
               timeout_s: float) -> Cycle:
     """Send the feed cycle as the clock does; wait until its slot is done and nothing is queued."""
     calls, cpu, sandbox_cpu = stack.calls(), cpu_s(workers), cpu_s([stack.world["pid"]])
+    ticks, database, database_cpu = cpu_ticks(), postgres_roots(), cpu_s(postgres_roots())
     began = datetime.now(UTC)
     started = time.perf_counter()
     feed_cycle.send(slot)
@@ -79,14 +83,15 @@ def run_cycle(stack: Prepared, feed_cycle: Actor[[str], None], *, workers: list[
         runs = [run for run in repo.recent_runs(session, limit=100_000) if run.started_at >= began]
     return Cycle(wall_s=wall_s, feed_s=feed_s, calls=counted, cpu_s=used_s, sandbox_cpu_s=sandbox_s,
                  runs=Counter(run.outcome.value for run in runs),
-                 updated=sum(run.counts.updated for run in runs))
+                 updated=sum(run.counts.updated for run in runs), steal_percent=steal_percent(ticks),
+                 database_cpu_s=cpu_s(database) - database_cpu)
 
 
 def report(title: str, cycle: Cycle, *, changed: int, latency_ms: float, concurrency: int,
            workers: list[int], idle_cpu_rate: float) -> None:
     total = sum(cycle.calls.values())
     bound_s = total * latency_ms / 1000 / concurrency
-    print(f"\n== {title} ({load()})")
+    print(f"\n== {title} ({load()}; {cycle.steal_percent:.0f}% of the machine stolen by its host meanwhile)")
     print(f"wall: {cycle.wall_s:.2f} s (feed read and enqueue {cycle.feed_s:.2f} s); "
           f"runs {dict(cycle.runs)}, {cycle.updated} plans updated")
     ratio = f"{cycle.wall_s / bound_s:.2f} (bound {WALL_RATIO_BOUND:g})" if bound_s else "not meaningful"
@@ -97,7 +102,8 @@ def report(title: str, cycle: Cycle, *, changed: int, latency_ms: float, concurr
               f"{total / changed / CALLS_PER_PLAN_BOUND:.2f})")
     idle_s = idle_cpu_rate * cycle.wall_s
     print(f"CPU of the {len(workers)} worker processes: {cycle.cpu_s:.2f} s (of it about {idle_s:.2f} s "
-          f"their idle rate); the sandbox host's: {cycle.sandbox_cpu_s:.2f} s")
+          f"their idle rate); the sandbox host's: {cycle.sandbox_cpu_s:.2f} s; PostgreSQL's: "
+          f"{cycle.database_cpu_s:.2f} s")
     if changed:
         per_plan_ms = 1000 * cycle.cpu_s / changed
         print(f"plansync CPU per changed plan: {per_plan_ms:.1f} ms (bound {CPU_PER_PLAN_BOUND_MS:g} ms, "
@@ -107,6 +113,20 @@ def report(title: str, cycle: Cycle, *, changed: int, latency_ms: float, concurr
     print("peak RSS of the worker processes: " + ", ".join(f"{mb:.0f} MB" for mb in sorted(peaks.values())))
     for name, count in sorted(cycle.calls.items()):
         print(f"  {name:<42} {count:>7}" + (f" ({count / changed:.2f} per changed plan)" if changed else ""))
+
+
+def summarize(cycles: list[tuple[Cycle, int]], *, latency_ms: float, concurrency: int) -> None:
+    """B's figures over its repeats: the median, then the range (the host's noise shows in it)."""
+    per_plan = [1000 * cycle.cpu_s / changed for cycle, changed in cycles]
+    ratios = [cycle.wall_s / (sum(cycle.calls.values()) * latency_ms / 1000 / concurrency)
+              for cycle, _ in cycles]
+    steal = [cycle.steal_percent for cycle, _ in cycles]
+    print(f"\n== B over {len(cycles)} cycles: median (lowest - highest)")
+    print(f"plansync CPU per changed plan: {median(per_plan):.1f} ms ({min(per_plan):.1f} - "
+          f"{max(per_plan):.1f}); ratio to the bound {median(per_plan) / CPU_PER_PLAN_BOUND_MS:.2f}")
+    print(f"wall / latency bound: {median(ratios):.2f} ({min(ratios):.2f} - {max(ratios):.2f}); ratio to the "
+          f"bound {median(ratios) / WALL_RATIO_BOUND:.2f}")
+    print(f"machine stolen by its host: {median(steal):.0f}% ({min(steal):.0f} - {max(steal):.0f})")
 
 
 def edit(stack: Prepared, *, percent: float, seed: int) -> int:
@@ -135,14 +155,19 @@ def main() -> None:
     parser.add_argument("--no-prime", action="store_true",
                         help="leave the links to change without the snapshots a first sync stores")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="B this many times, each with edits of its own; the median and range after")
     args = parser.parse_args()
-    if min(args.groups, args.plans, args.workers, args.threads) < 1:
-        parser.error("--groups, --plans, --workers and --threads must be at least 1")
+    if min(args.groups, args.plans, args.workers, args.threads, args.repeat) < 1:
+        parser.error("--groups, --plans, --workers, --threads and --repeat must be at least 1")
     shape = dict(latency_ms=args.latency_ms, concurrency=args.workers * args.threads)
     with tempfile.TemporaryDirectory() as folder, prepared(groups=args.groups, plans=args.plans,
                                                            latency_ms=args.latency_ms,
                                                            logs=Path(folder)) as stack:
-        to_change = chosen_links(stack.world["links"], percent=args.changed_percent, seed=args.seed)
+        # B's edits take seeds seed, seed + 2, seed + 3, ...; C's seed + 1.
+        b_seeds = [args.seed] + [args.seed + 1 + repeat for repeat in range(1, args.repeat)]
+        to_change = [link for seed in b_seeds
+                     for link in chosen_links(stack.world["links"], percent=args.changed_percent, seed=seed)]
         if args.in_process or args.profile:
             to_change += chosen_links(stack.world["links"], percent=args.changed_percent, seed=args.seed + 1)
         if not args.no_prime:
@@ -160,11 +185,18 @@ def main() -> None:
         report("A: no changes since the last cycle", run_cycle(stack, feed_cycle, workers=workers, slot="A",
                                                                timeout_s=args.timeout_s),
                changed=0, workers=workers, idle_cpu_rate=idle_rate, **shape)
-        changed = edit(stack, percent=args.changed_percent, seed=args.seed)
-        with sampled(workers, out=args.spy, idle=args.spy_idle) if args.spy else nullcontext():
-            cycle = run_cycle(stack, feed_cycle, workers=workers, slot="B", timeout_s=args.timeout_s)
-        report(f"B: {args.changed_percent:g}% of the plans changed ({changed})", cycle,
-               changed=changed, workers=workers, idle_cpu_rate=idle_rate, **shape)
+        cycles: list[tuple[Cycle, int]] = []
+        for number, seed in enumerate(b_seeds, start=1):
+            changed = edit(stack, percent=args.changed_percent, seed=seed)
+            with sampled(workers, out=args.spy, idle=args.spy_idle) if args.spy else nullcontext():
+                cycle = run_cycle(stack, feed_cycle, workers=workers, slot=f"B{number}",
+                                  timeout_s=args.timeout_s)
+            which = f" ({number} of {args.repeat})" if args.repeat > 1 else ""
+            report(f"B{which}: {args.changed_percent:g}% of the plans changed ({changed})", cycle,
+                   changed=changed, workers=workers, idle_cpu_rate=idle_rate, **shape)
+            cycles.append((cycle, changed))
+        if args.repeat > 1:
+            summarize(cycles, latency_ms=args.latency_ms, concurrency=shape["concurrency"])
         if args.in_process or args.profile:
             in_process(changed=edit(stack, percent=args.changed_percent, seed=args.seed + 1),
                        out=args.profile)
