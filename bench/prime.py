@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from bench.prepared import Prepared
+from bench.seed_links import analyze
 from reconciliation.link_entry import PlanRef
 from reconciliation.side import Side
 from reconciliation.states import RunOutcome
@@ -45,4 +46,5 @@ def prime_snapshots(stack: Prepared, links: Sequence[Mapping[str, str]], *, late
             list(pool.map(lambda item: _sync(stack, *item), by_group.items()))
     finally:
         _set_latency(stack, latency_ms)
+    analyze(stack.context.sessions.kw["bind"])
     return time.perf_counter() - started

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.big_world import FIRST_ACCOUNT_ID, _employer, group_plans
@@ -62,10 +62,13 @@ def seed_links(sessions: sessionmaker[Session], world: Mapping[str, Any], *, pla
     with sessions.begin() as session:
         for side in Side:
             repo.set_watermark(session, side.value, world["watermarks"][side.value])
-    engine = sessions.kw["bind"]
+    analyze(sessions.kw["bind"])
+    return len(by_group)
+
+
+def analyze(engine: Engine) -> None:
+    """What autovacuum does a minute after a bulk load: the statistics of a database that grew to this size,
+    not those of the empty tables it was created with (after seeding, and after the snapshots are primed)."""
     if engine.dialect.name == "postgresql":
-        # What autovacuum does a minute after a bulk load: the statistics of a database that grew to this
-        # size, not those of the empty tables it was created with.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("ANALYZE"))
-    return len(by_group)

@@ -78,13 +78,14 @@ def run_cycle(stack: Prepared, feed_cycle: Actor[[str], None], *, workers: list[
     wait_for(lambda: queued(stack) == 0, what="the cycle's syncs", timeout_s=timeout_s, every_s=0.02)
     wall_s = time.perf_counter() - started
     used_s, sandbox_s = cpu_s(workers) - cpu, cpu_s([stack.world["pid"]]) - sandbox_cpu
+    database_s, stolen = cpu_s(database) - database_cpu, steal_percent(ticks)
     counted = stack.calls() - calls
     with stack.context.sessions() as session:
         runs = [run for run in repo.recent_runs(session, limit=100_000) if run.started_at >= began]
     return Cycle(wall_s=wall_s, feed_s=feed_s, calls=counted, cpu_s=used_s, sandbox_cpu_s=sandbox_s,
                  runs=Counter(run.outcome.value for run in runs),
-                 updated=sum(run.counts.updated for run in runs), steal_percent=steal_percent(ticks),
-                 database_cpu_s=cpu_s(database) - database_cpu)
+                 updated=sum(run.counts.updated for run in runs), steal_percent=stolen,
+                 database_cpu_s=database_s)
 
 
 def report(title: str, cycle: Cycle, *, changed: int, latency_ms: float, concurrency: int,
