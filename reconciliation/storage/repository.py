@@ -88,7 +88,7 @@ from reconciliation.storage.runs import (
     recent_runs,
     start_run,
 )
-from reconciliation.storage.snapshots import plan_snapshots, remember_plan, remember_plans
+from reconciliation.storage.snapshots import PlanRecord, plan_snapshots, remember_plans
 
 __all__ = [
     "Account",
@@ -104,6 +104,7 @@ __all__ = [
     "Link",
     "LinkState",
     "PlanAlreadyLinked",
+    "PlanRecord",
     "RecordNotFound",
     "Run",
     "RunCounts",
@@ -155,7 +156,6 @@ __all__ = [
     "record_conflict",
     "record_created",
     "register_fence",
-    "remember_plan",
     "remember_plans",
     "replace_unreadable",
     "search_accounts",

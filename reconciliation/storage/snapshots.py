@@ -121,14 +121,6 @@ class PlanRecord:
                 for key, part_version in self.parts.items()}
 
 
-def remember_plan(session: Session, side: Side, plan_id: str, *, owner_id: str | None, version: str,
-                  native: Mapping[str, Any], parts: Mapping[EntityKey, str | None],
-                  read: Mapping[EntityKey, str | None]) -> None:
-    """`remember_plans` of one plan."""
-    remember_plans(session, [PlanRecord(side=Side(side), plan_id=str(plan_id), owner_id=owner_id,
-                                        version=version, native=native, parts=parts, read=read)])
-
-
 def remember_plans(session: Session, records: Sequence[PlanRecord]) -> None:
     """Store the plans and their entities' versions (not committed): one upsert of the snapshots and one of
     the entities, nothing read first (a caller with nothing new to store does not call)."""
@@ -163,7 +155,7 @@ def _mark_read(session: Session, record: PlanRecord, known: Mapping[EntityKey, s
         session.execute(statement.execution_options(synchronize_session=False))
     _expire_cached(session, RemoteEntityRow, [
         {"agency_id": agency_of(session), "system": system, "entity_type": key[0], "entity_id": key[1]}
-        for key in known.keys() | record.read.keys()])
+        for key in record.read])
 
 
 def _upsert(session: Session, entity: type[Any], rows: list[dict[str, Any]], *,

@@ -136,8 +136,8 @@ def _run(
     on_link: Callable[[int, int], None] | None = None,
 ) -> None:
     # A run of a few links decodes the baselines of those only; the rest of the group is counted.
-    stored = repo.group_links(session, group.group_id, baselines_for=plan_refs)
-    stored_links = stored.links
+    linked = repo.group_links(session, group.group_id, baselines_for=plan_refs)
+    stored_links = linked.links
     group_links = [
         link
         for link in stored_links
@@ -177,15 +177,15 @@ def _run(
         fence=fence,
         observed=observed,
     )
-    versions = known_plans.stored_versions(snapshots, observed)
+    stored = known_plans.stored_versions(snapshots, observed)
     for done, link in enumerate(links, start=1):
         job.last_link = done == len(links)
         try:
-            sync_link(job, link, stored=versions, settlements=stored.settlements.get(link.id, {}))
+            sync_link(job, link, stored=stored, settlements=linked.settlements.get(link.id, {}))
         except (ConnectorError, LinkProblem, PlanValueError, repo.StorageError) as error:
             _record_link_error(job, link, error)
             for side in Side:  # what the rollback undid is not stored
-                versions.pop((side, link.plan_ids[side] or ""), None)
+                stored.pop((side, link.plan_ids[side] or ""), None)
         if on_link is not None:  # links done, of all: a caller's progress bar
             on_link(done, len(links))
     report.outcome = RunOutcome.PARTIAL if report.counts.errors else RunOutcome.SUCCEEDED

@@ -21,8 +21,9 @@ def _named(key: tuple[str, str], version: str | None, *, plan_id: str | None = "
 
 def _remember(session: Session, *, product: str, summary: str | None,
               read: dict[tuple[str, str], str | None] | None = None) -> None:
-    repo.remember_plan(session, BP, "700001", owner_id="48201", version=f"v-{product}-{summary}",
-                       native=NATIVE, parts={PRODUCT: product, SUMMARY: summary}, read=read or {})
+    record = repo.PlanRecord(side=BP, plan_id="700001", owner_id="48201", version=f"v-{product}-{summary}",
+                             native=NATIVE, parts={PRODUCT: product, SUMMARY: summary}, read=read or {})
+    repo.remember_plans(session, [record])
 
 
 def test_a_version_named_again_or_already_held_is_no_news(session: Session) -> None:
@@ -81,8 +82,8 @@ def test_a_part_read_again_and_gone_is_forgotten(session: Session) -> None:
     _remember(session, product="t1", summary="s1")
     repo.note_named(session, BP, [_named(SUMMARY, "deleted:x")])
     observed = repo.plan_snapshots(session, BP, ["700001"])["700001"].named_versions()
-    repo.remember_plan(session, BP, "700001", owner_id="48201", version="v2", native=NATIVE,
-                       parts={PRODUCT: "t1"}, read=observed)
+    repo.remember_plans(session, [repo.PlanRecord(side=BP, plan_id="700001", owner_id="48201", version="v2",
+                                                  native=NATIVE, parts={PRODUCT: "t1"}, read=observed)])
     snapshot = repo.plan_snapshots(session, BP, ["700001"])["700001"]
     assert (set(snapshot.entities), snapshot.changed(), snapshot.version) == ({PRODUCT}, [], "v2")
 
@@ -95,8 +96,9 @@ def test_versions_named_before_any_snapshot_are_kept_for_the_first_read(session:
 
 def test_snapshots_of_both_systems_are_read_together(session: Session) -> None:
     _remember(session, product="t1", summary="s1")
-    repo.remember_plan(session, Side.PERFECTQUOTE, "700001", owner_id="grp_001", version="7",
-                       native={"id": "700001"}, parts={("Plan", "700001"): "7"}, read={})
+    repo.remember_plans(session, [repo.PlanRecord(side=Side.PERFECTQUOTE, plan_id="700001",
+                                                  owner_id="grp_001", version="7", native={"id": "700001"},
+                                                  parts={("Plan", "700001"): "7"}, read={})])
 
     found = snapshots_of(session, [(BP, "700001"), (Side.PERFECTQUOTE, "700001"), (BP, "700404")])
 
