@@ -36,6 +36,7 @@ from bench.prepared import NAMESPACE, Prepared, prepared
 from bench.prime import prime_snapshots
 from bench.stack import cpu_s, cpu_ticks, load, peak_rss_mb, postgres_roots, steal_percent, wait_for
 from config.settings import load_settings
+from reconciliation.records import Run
 from reconciliation.storage import repository as repo
 from worker.runtime.actors import SYNC_QUEUE, setup
 from worker.runtime.cycle_actors import CYCLE_QUEUE
@@ -57,6 +58,34 @@ class Cycle:
     updated: int
     steal_percent: float
     database_cpu_s: float
+    timeline: Timeline | None
+
+
+@dataclass(slots=True, kw_only=True)
+class Timeline:
+    """Where a cycle's wall went: before the first run, runs in flight on average, after the last."""
+
+    first_start_s: float
+    last_finish_s: float
+    run_s: float
+    runs: int
+
+    @classmethod
+    def of(cls, runs: list[Run], *, began: datetime) -> Timeline | None:
+        ended = [run for run in runs if run.finished_at is not None]
+        if not ended:
+            return None
+        return cls(first_start_s=min((run.started_at - began).total_seconds() for run in ended),
+                   last_finish_s=max((run.finished_at - began).total_seconds() for run in ended),
+                   run_s=sum((run.finished_at - run.started_at).total_seconds() for run in ended),
+                   runs=len(ended))
+
+    def line(self, *, wall_s: float, concurrency: int) -> str:
+        span_s = self.last_finish_s - self.first_start_s
+        in_flight = self.run_s / span_s if span_s > 0 else 0.0
+        return (f"timeline: first run began at {self.first_start_s:.2f} s, last ended at "
+                f"{self.last_finish_s:.2f} s (wall {wall_s:.2f} s); runs in flight {in_flight:.1f} of "
+                f"{concurrency} on average; a run {1000 * self.run_s / self.runs:.0f} ms on average")
 
 
 def queued(stack: Prepared) -> int:
@@ -85,7 +114,7 @@ def run_cycle(stack: Prepared, feed_cycle: Actor[[str], None], *, workers: list[
     return Cycle(wall_s=wall_s, feed_s=feed_s, calls=counted, cpu_s=used_s, sandbox_cpu_s=sandbox_s,
                  runs=Counter(run.outcome.value for run in runs),
                  updated=sum(run.counts.updated for run in runs), steal_percent=stolen,
-                 database_cpu_s=database_s)
+                 database_cpu_s=database_s, timeline=Timeline.of(runs, began=began))
 
 
 def report(title: str, cycle: Cycle, *, changed: int, latency_ms: float, concurrency: int,
@@ -98,6 +127,8 @@ def report(title: str, cycle: Cycle, *, changed: int, latency_ms: float, concurr
     ratio = f"{cycle.wall_s / bound_s:.2f} (bound {WALL_RATIO_BOUND:g})" if bound_s else "not meaningful"
     print(f"calls: {total}; latency bound {total} x {latency_ms:g} ms / {concurrency} = {bound_s:.2f} s; "
           f"wall / latency bound = {ratio}")
+    if cycle.timeline is not None:
+        print(cycle.timeline.line(wall_s=cycle.wall_s, concurrency=concurrency))
     if changed:
         print(f"calls per changed plan: {total / changed:.2f} (bound {CALLS_PER_PLAN_BOUND}, ratio "
               f"{total / changed / CALLS_PER_PLAN_BOUND:.2f})")

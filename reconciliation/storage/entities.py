@@ -11,8 +11,6 @@ from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import and_, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reconciliation.known_plans import EntityKey, FeedEntity
@@ -20,6 +18,7 @@ from reconciliation.side import Side
 from reconciliation.storage.agency_scope import agency_of
 from reconciliation.storage.groups import chunks
 from reconciliation.storage.tables import RemoteEntityRow
+from reconciliation.storage.upsert import upsert
 
 UNVERSIONED = "unversioned:"
 
@@ -27,27 +26,6 @@ UNVERSIONED = "unversioned:"
 def key_filter(system: str, key: EntityKey) -> Any:
     return and_(RemoteEntityRow.system == system, RemoteEntityRow.entity_type == key[0],
                 RemoteEntityRow.entity_id == key[1])
-
-
-def insert_missing(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert the entity rows no transaction has inserted yet (the feed cycle and a sync may meet an
-    entity first at the same time): one statement where the database can skip a conflict itself."""
-    if not rows:
-        return
-    agency_id = agency_of(session)
-    rows = [{**row, "agency_id": agency_id} for row in rows]
-    dialect = session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        module = postgresql if dialect == "postgresql" else sqlite
-        for chunk in chunks(rows):
-            session.execute(module.insert(RemoteEntityRow).values(list(chunk)).on_conflict_do_nothing())
-        return
-    for row in rows:
-        try:
-            with session.begin_nested():
-                session.add(RemoteEntityRow(**row))
-        except IntegrityError:
-            continue
 
 
 def entity_owners(session: Session, side: Side,
@@ -64,37 +42,36 @@ def entity_owners(session: Session, side: Side,
     return found
 
 
+_STORED = (RemoteEntityRow.entity_type, RemoteEntityRow.entity_id, RemoteEntityRow.plan_id,
+           RemoteEntityRow.owner_id, RemoteEntityRow.known_version, RemoteEntityRow.named_version)
+
+
 def note_named(session: Session, side: Side, entities: Sequence[FeedEntity]) -> list[FeedEntity]:
     """Record the versions a feed named; return the entities that are news (their plan id filled in).
 
     An entity named at the version already named (the feed's overlap, a change reported twice) or at
-    the version its snapshot holds (plansync's own write, a plan already read) is no news.
+    the version its snapshot holds (plansync's own write, a plan already read) is no news. One read of
+    the entities stored, one upsert of them all.
     """
-    system = Side(side).value
+    system, agency_id = Side(side).value, agency_of(session)
     latest = {entity.key: entity for entity in entities}
-    stored: dict[EntityKey, RemoteEntityRow] = {}
+    stored: dict[EntityKey, Any] = {}
     for chunk in chunks(sorted({entity_id for _, entity_id in latest})):
-        query = select(RemoteEntityRow).where(RemoteEntityRow.system == system,
-                                              RemoteEntityRow.entity_id.in_(chunk))
-        stored.update({(row.entity_type, row.entity_id): row for row in session.scalars(query)})
-    # A version the feed did not give is named by a mark no snapshot holds: always news.
-    named = {key: entity.version if entity.version is not None else f"{UNVERSIONED}{uuid4().hex}"
-             for key, entity in latest.items()}
-    insert_missing(session, [
-        {"system": system, "entity_type": key[0], "entity_id": key[1], "plan_id": entity.plan_id,
-         "owner_id": entity.owner_id, "known_version": None, "named_version": named[key]}
-        for key, entity in latest.items() if key not in stored])
-    news = []
+        query = select(*_STORED).where(RemoteEntityRow.system == system, RemoteEntityRow.entity_id.in_(chunk))
+        stored.update({(row.entity_type, row.entity_id): row for row in session.execute(query)})
+    news, rows = [], []
     for key, entity in latest.items():
         row = stored.get(key)
+        # A version the feed did not give is named by a mark no snapshot holds: always news.
+        named = entity.version if entity.version is not None else f"{UNVERSIONED}{uuid4().hex}"
+        rows.append({"agency_id": agency_id, "system": system, "entity_type": key[0], "entity_id": key[1],
+                     "plan_id": entity.plan_id, "owner_id": entity.owner_id, "known_version": None,
+                     "named_version": named})
         if row is None:
             news.append(entity)
-            continue
-        seen = entity.version is not None and entity.version in (row.named_version, row.known_version)
-        row.named_version = named[key]
-        row.plan_id = row.plan_id or entity.plan_id
-        row.owner_id = row.owner_id or entity.owner_id
-        if not seen:
+        elif entity.version is None or entity.version not in (row.named_version, row.known_version):
             news.append(replace(entity, plan_id=entity.plan_id or row.plan_id))
-    session.flush()
+    # A sync that stored one of these meanwhile keeps its known version and its plan: the feed sets what
+    # it named, and a plan or owner only where none is stored.
+    upsert(session, RemoteEntityRow, rows, columns=("named_version",), fill=("plan_id", "owner_id"))
     return news

@@ -16,6 +16,7 @@ from reconciliation.storage.agency_scope import agency_of
 from reconciliation.storage.groups import GROUP_ROW_ID, chunks, group_row_id
 from reconciliation.storage.named_agency import execute_named, names_agency, of_agency
 from reconciliation.storage.tables import GroupRow, PendingPlanRow, UnreadableChangeRow, WatermarkRow
+from reconciliation.storage.upsert import upsert
 
 
 def get_watermark(session: Session, system: str) -> str | None:
@@ -47,25 +48,22 @@ def add_pending(session: Session, named: Mapping[str, Iterable[PlanRef]], *, due
     can no longer remove it (that run may have read the plan before this change). A group no longer
     connected is passed over. Returns how many plans are now pending from this call.
     """
-    written = 0
+    ids: dict[str, int] = {}
     for group_chunk in chunks(sorted(named)):
         query = select(GroupRow.perfectquote_group_id, GroupRow.id).where(
             GroupRow.perfectquote_group_id.in_(group_chunk))
-        ids = {group_id: connection_id for group_id, connection_id in session.execute(query)}
-        query = select(PendingPlanRow).where(PendingPlanRow.group_connection_id.in_(ids.values()))
-        known = {(row.group_connection_id, row.side, row.plan_id): row for row in session.scalars(query)}
-        for group_id, connection_id in ids.items():
-            for side, plan_id in dict.fromkeys(named[group_id]):
-                key = (connection_id, Side(side).value, str(plan_id))
-                row = known.get(key) or PendingPlanRow(group_connection_id=connection_id, side=key[1],
-                                                       plan_id=key[2], attempts=0)
-                known[key] = row
-                row.due_at = due_at
-                row.claimed_by_run = None
-                session.add(row)
-                written += 1
-    session.flush()
-    return written
+        ids.update({group_id: connection_id for group_id, connection_id in session.execute(query)})
+    # Each plan once: one statement may not set the same row twice.
+    keys = dict.fromkeys((connection_id, Side(side).value, str(plan_id))
+                         for group_id, connection_id in ids.items() for side, plan_id in named[group_id])
+    agency_id = agency_of(session)
+    rows = [{"agency_id": agency_id, "group_connection_id": connection_id, "side": side, "plan_id": plan_id,
+             "due_at": due_at, "claimed_by_run": None, "attempts": 0}
+            for connection_id, side, plan_id in keys]
+    # One statement; a row a run settles meanwhile is inserted again, never lost to an update of nothing.
+    upsert(session, PendingPlanRow, rows, columns=("due_at", "claimed_by_run"),
+           on=("group_connection_id", "side", "plan_id"))
+    return len(rows)
 
 
 # The group's id as a subquery the database runs once, not a join: pending_plans is a queue, empty one

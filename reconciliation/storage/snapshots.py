@@ -13,21 +13,19 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    Table,
     and_,
     any_,
     bindparam,
     cast,
     delete,
     false,
-    inspect,
     null,
     select,
     true,
     union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from config.column_types import utcnow
@@ -39,6 +37,7 @@ from reconciliation.storage.entities import key_filter
 from reconciliation.storage.groups import chunks
 from reconciliation.storage.named_agency import execute_named, names_agency, of_agency
 from reconciliation.storage.tables import PlanSnapshotRow, RemoteEntityRow
+from reconciliation.storage.upsert import expire_cached, upsert
 
 
 def plan_snapshots(session: Session, side: Side, plan_ids: Iterable[str]) -> dict[str, PlanSnapshot]:
@@ -125,12 +124,12 @@ def remember_plans(session: Session, records: Sequence[PlanRecord]) -> None:
     """Store the plans and their entities' versions (not committed): one upsert of the snapshots and one of
     the entities, nothing read first (a caller with nothing new to store does not call)."""
     agency_id, now = agency_of(session), utcnow()
-    _upsert(session, PlanSnapshotRow, [
+    upsert(session, PlanSnapshotRow, [
         {"agency_id": agency_id, "system": record.side.value, "plan_id": record.plan_id,
          "version": record.version, "native": dict(record.native), "recorded_at": now}
         for record in records], columns=("version", "native", "recorded_at"))
     known = [(record, record.known()) for record in records]
-    _upsert(session, RemoteEntityRow, [
+    upsert(session, RemoteEntityRow, [
         {"agency_id": agency_id, "system": record.side.value, "entity_type": key[0], "entity_id": key[1],
          "plan_id": record.plan_id, "owner_id": record.owner_id, "known_version": version_known,
          "named_version": None}
@@ -153,40 +152,6 @@ def _mark_read(session: Session, record: PlanRecord, known: Mapping[EntityKey, s
             # Read again and gone (a deleted summary or rate): forgotten, unless named again since.
             statement = delete(RemoteEntityRow).where(match)
         session.execute(statement.execution_options(synchronize_session=False))
-    _expire_cached(session, RemoteEntityRow, [
+    expire_cached(session, RemoteEntityRow, [
         {"agency_id": agency_of(session), "system": system, "entity_type": key[0], "entity_id": key[1]}
         for key in record.read])
-
-
-def _upsert(session: Session, entity: type[Any], rows: list[dict[str, Any]], *,
-            columns: Sequence[str]) -> None:
-    """Insert the rows, or set `columns` of those already stored: one statement, no read first."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    if dialect not in ("postgresql", "sqlite"):
-        for row in rows:
-            session.merge(entity(**row))
-        session.flush()
-        return
-    session.execute(_upsert_statement(dialect, entity.__table__, tuple(columns)), rows)
-    _expire_cached(session, entity, rows)
-
-
-@cache
-def _upsert_statement(dialect: str, table: Table, columns: tuple[str, ...]) -> Any:
-    """Built once per table: the statement is compiled once and its cached form reused for every row."""
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(table)
-    return statement.on_conflict_do_update(index_elements=[column.name for column in table.primary_key],
-                                           set_={name: statement.excluded[name] for name in columns})
-
-
-def _expire_cached(session: Session, entity: type[Any], rows: Iterable[Mapping[str, Any]]) -> None:
-    """A statement wrote these rows behind the session's back: a copy it holds is read again when used."""
-    mapper = inspect(entity)
-    for row in rows:
-        cached = session.identity_map.get(
-            mapper.identity_key_from_primary_key([row[column.key] for column in mapper.primary_key]))
-        if cached is not None:
-            session.expire(cached)
