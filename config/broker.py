@@ -23,6 +23,7 @@ from redis.retry import Retry
 
 from config.log_context import LogContext
 from config.metrics import MultiprocessValues, metrics_port, point_dramatiq_exposition
+from config.queue_polling import DEFAULT_POLL_MS, QueuePolling
 from config.settings import Settings
 
 MAX_RETRIES = 5
@@ -39,10 +40,11 @@ MAINTENANCE_CHANCE = 100_000
 _embedded_server = fakeredis.FakeServer()
 
 
-def middleware_list(*, max_retries: int = MAX_RETRIES) -> list[Middleware]:
+def middleware_list(*, max_retries: int = MAX_RETRIES, poll_ms: int = DEFAULT_POLL_MS) -> list[Middleware]:
     """The explicit middleware stack: log context first so every other hook runs inside it."""
     return [
         LogContext(),
+        QueuePolling(poll_ms=poll_ms),
         AgeLimit(),
         TimeLimit(),
         ShutdownNotifications(),
@@ -79,7 +81,7 @@ def make_broker(
     messages of workers whose heartbeat stopped.
     """
     if settings.redis_url is None:
-        broker: dramatiq.Broker = StubBroker(middleware=middleware_list())
+        broker: dramatiq.Broker = StubBroker(middleware=middleware_list(poll_ms=settings.worker_poll_ms))
     else:
         # METRICS_PORT set: Dramatiq's exposition server (its metrics and plansync's, every process's).
         exported = metrics_port() is not None
@@ -88,7 +90,8 @@ def make_broker(
         broker = RedisBroker(
             client=client or make_redis(settings),
             namespace=namespace,
-            middleware=middleware_list() + ([Prometheus(), MultiprocessValues()] if exported else []),
+            middleware=(middleware_list(poll_ms=settings.worker_poll_ms)
+                        + ([Prometheus(), MultiprocessValues()] if exported else [])),
             heartbeat_timeout=heartbeat_timeout_ms,
             maintenance_chance=maintenance_chance,
         )

@@ -39,6 +39,8 @@ class Settings:
     retry_max_total_s: float = 30.0
     retry_after_cap_s: float = 30.0
     feed_cycle_s: int = 60
+    # The longest a worker's consumer sleeps between looks at its queue (`config.queue_polling`).
+    worker_poll_ms: int = 200
     # Change-log rows of runs started longer ago than this are pruned, a run's rows all at once.
     change_log_retention_days: int = 365
     # Fair shares: at most this many group runs, and BenefitPoint calls in flight, per agency at once.
@@ -125,6 +127,13 @@ def _feed_cycle_s(env: Mapping[str, str]) -> int:
     return seconds
 
 
+def _worker_poll_ms(env: Mapping[str, str]) -> int:
+    poll_ms = _number(env, "WORKER_POLL_MS", 200, int)
+    if not 10 <= poll_ms <= 10_000:
+        raise SettingsError(f"WORKER_POLL_MS={poll_ms} must be between 10 and 10000 milliseconds")
+    return poll_ms
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from `env` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -149,6 +158,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         retry_max_total_s=_number(env, "RETRY_MAX_TOTAL_S", 30.0, float),
         retry_after_cap_s=_number(env, "RETRY_AFTER_CAP_S", 30.0, float),
         feed_cycle_s=_feed_cycle_s(env),
+        worker_poll_ms=_worker_poll_ms(env),
         change_log_retention_days=_number(env, "CHANGE_LOG_RETENTION_DAYS", 365, int),
         agency_max_runs=_number(env, "AGENCY_MAX_RUNS", 4, int),
         agency_max_benefitpoint_calls=_number(env, "AGENCY_MAX_BENEFITPOINT_CALLS", 4, int),

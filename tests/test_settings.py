@@ -31,6 +31,8 @@ def test_servers_configured_is_not_embedded() -> None:
         ("FEED_CYCLE_S", "2", "FEED_CYCLE_S=2 must be between 5 and 3600"),
         ("FEED_CYCLE_S", "7200", "FEED_CYCLE_S=7200 must be between 5 and 3600"),
         ("HTTP_MAX_RESPONSE_BYTES", "0", "HTTP_MAX_RESPONSE_BYTES"),
+        ("WORKER_POLL_MS", "5", "WORKER_POLL_MS=5 must be between 10 and 10000"),
+        ("WORKER_POLL_MS", "fast", "WORKER_POLL_MS"),
         ("LOG_LEVEL", "loud", "LOG_LEVEL"),
     ],
 )
@@ -53,6 +55,11 @@ def test_the_response_size_limit_reaches_every_connector() -> None:
         assert context.exchange._max_response_bytes == 2048
     finally:
         context.close()
+
+
+def test_a_worker_polls_its_queue_every_200_ms_at_most_unless_set() -> None:
+    assert load_settings({}).worker_poll_ms == 200
+    assert load_settings({"WORKER_POLL_MS": "1000"}).worker_poll_ms == 1000
 
 
 def test_the_feed_cycle_runs_every_minute_unless_set() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -9,7 +10,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, inspect, select, update
+from sqlalchemy import Text, bindparam, cast, exists, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -47,8 +48,11 @@ def _plan_ids(row: LinkRow) -> dict[Side, str | None]:
     return {Side.PERFECTQUOTE: row.perfectquote_plan_id, Side.BENEFITPOINT: row.benefitpoint_plan_id}
 
 
-def _link_value(row: LinkRow, group_id: str, *, decoded: bool = True) -> Link:
-    stored = {Side.PERFECTQUOTE: row.baseline_perfectquote, Side.BENEFITPOINT: row.baseline_benefitpoint}
+def _link_value(row: LinkRow, group_id: str, *, baselines: Mapping[Side, Plan | None] | None = None) -> Link:
+    """The link of a stored row; `baselines` given, those instead of the row's."""
+    if baselines is None:
+        stored = {Side.PERFECTQUOTE: row.baseline_perfectquote, Side.BENEFITPOINT: row.baseline_benefitpoint}
+        baselines = {side: None if value is None else plan_from_json(value) for side, value in stored.items()}
     intent = row.create_intent
     return Link(
         id=row.id,
@@ -56,8 +60,7 @@ def _link_value(row: LinkRow, group_id: str, *, decoded: bool = True) -> Link:
         choice=Choice(row.choice),
         source_of_truth=None if row.source_of_truth is None else Side(row.source_of_truth),
         plan_ids=_plan_ids(row),
-        baselines={side: None if json is None or not decoded else plan_from_json(json)
-                   for side, json in stored.items()},
+        baselines=dict(baselines),
         state=LinkState(row.state),
         version=row.version,
         last_error=row.last_error,
@@ -137,11 +140,12 @@ _SETTLED_WHERE = (_CONFLICTS.c.status == ConflictStatus.SETTLED.value, _CONFLICT
                   of_agency(_CONFLICTS))
 # Whether the link has settled conflicts, so a run reads them only for the links that have some.
 _HAS_SETTLED = exists().where(_CONFLICTS.c.link_id == _LINKS.c.id, *_SETTLED_WHERE).label("has_settled")
-# The columns of a link's value (`_link_value`).
+# The columns of a link's value (`_link_value`); the baselines as their JSON text, decoded only for the
+# links a run reconciles (a group's other links are only counted).
 _LINK_COLUMNS = [_LINKS.c[name] for name in (
-    "id", "choice", "source_of_truth", "perfectquote_plan_id", "benefitpoint_plan_id",
-    "baseline_perfectquote", "baseline_benefitpoint", "state", "version", "last_error", "last_error_at",
-    "create_intent")]
+    "id", "choice", "source_of_truth", "perfectquote_plan_id", "benefitpoint_plan_id", "state", "version",
+    "last_error", "last_error_at", "create_intent")] + [
+    cast(_LINKS.c[name], Text).label(name) for name in ("baseline_perfectquote", "baseline_benefitpoint")]
 _GROUP_LINKS = names_agency(select(*_LINK_COLUMNS, _HAS_SETTLED)
                             .where(_LINKS.c.group_connection_id == GROUP_ROW_ID, of_agency(_LINKS))
                             .order_by(_LINKS.c.created_at, _LINKS.c.id))
@@ -177,7 +181,10 @@ def group_links(session: Session, group_id: str, *, baselines_for: Collection[Pl
     settled: list[str] = []
     for row in execute_named(session, _GROUP_LINKS, {"group_id": group_id}):
         named = wanted is None or not wanted.isdisjoint(_plan_ids(row).items())
-        links.append(_link_value(row, group_id, decoded=named))
+        texts = {Side.PERFECTQUOTE: row.baseline_perfectquote, Side.BENEFITPOINT: row.baseline_benefitpoint}
+        baselines = {side: None if text is None or not named else plan_from_json(json.loads(text))
+                     for side, text in texts.items()}
+        links.append(_link_value(row, group_id, baselines=baselines))
         if named and row.has_settled:
             settled.append(row.id)
     return GroupLinks(links=links, settlements=settlements_by_link(session, settled) if settlements else {})

@@ -22,6 +22,7 @@ from dramatiq.middleware import (
 from config.broker import broker_redis, make_broker
 from config.log_context import LogContext
 from config.logging import configure_logging, get_logger
+from config.queue_polling import QueuePolling
 from config.settings import load_settings
 from tests.conftest import REDIS_URL
 from tests.worker.runtime.conftest import FAST_TIMING, Recorder
@@ -29,8 +30,8 @@ from worker.runtime import jobs
 from worker.runtime.actors import Actors, declare_actors
 from worker.runtime.processes import enqueue_sync
 
-STACK = [LogContext, AgeLimit, TimeLimit, ShutdownNotifications, Callbacks, Pipelines, Retries,
-         CurrentMessage]
+STACK = [LogContext, QueuePolling, AgeLimit, TimeLimit, ShutdownNotifications, Callbacks, Pipelines,
+         Retries, CurrentMessage]
 
 
 def test_without_redis_url_the_broker_is_in_process_and_global() -> None:
@@ -48,6 +49,25 @@ def test_with_redis_url_the_broker_is_redis_under_the_namespace(redis_namespace:
     retries = next(m for m in broker.middleware if isinstance(m, Retries))
     assert retries.max_retries == 5 and retries.max_backoff <= 10 * 60_000
     broker.close()
+
+
+def test_a_worker_on_the_broker_polls_its_queue_as_set_and_holds_four_messages_a_thread(
+        redis_namespace: str) -> None:
+    broker = make_broker(load_settings({"REDIS_URL": REDIS_URL, "WORKER_POLL_MS": "150"}),
+                         namespace=redis_namespace)
+    declare_actors(broker, client=broker_redis(broker, load_settings({"REDIS_URL": REDIS_URL})),
+                   namespace=redis_namespace, timing=FAST_TIMING)
+    worker = dramatiq.Worker(broker, worker_threads=3)
+    worker.start()
+    try:
+        consumers = list(worker.consumers.values())
+        assert consumers and {consumer.worker_timeout for consumer in consumers} == {150}
+        assert worker.queue_prefetch == 12
+        queues = [consumer for consumer in consumers if not consumer.queue_name.endswith(".DQ")]
+        assert {consumer.prefetch for consumer in queues} == {12}
+    finally:
+        worker.stop()
+        broker.close()
 
 
 def test_a_message_through_redis_runs_the_seam_and_reports_its_outcome(
