@@ -7,10 +7,13 @@ database checks before every write of the run (`worker.service.run_fence`).
 from __future__ import annotations
 
 import contextvars
+import os
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import redis
 
@@ -69,38 +72,79 @@ class Lease:
 
     @contextmanager
     def kept_alive(self, *, every_s: float | None = None) -> Iterator[None]:
-        """Renew in a background thread while the body runs (default: three times per ttl)."""
-        renewer = _Renewer(self, every_s=every_s or self.ttl_ms / 3000)
-        renewer.start()
+        """Renewed by the process's keeper thread while the body runs (default: three times per ttl)."""
+        kept = _KEEPER.keep(self, every_s=every_s or self.ttl_ms / 3000)
         try:
             yield
         finally:
-            renewer.stop()
+            _KEEPER.drop(kept)
 
 
-class _Renewer(threading.Thread):
-    def __init__(self, lease: Lease, *, every_s: float) -> None:
-        super().__init__(name=f"lease-renewer:{lease.key}", daemon=True)
-        self.lease = lease
-        self.every_s = every_s
-        self.stopped = threading.Event()
-        # The renewer's log lines carry the run's bound context (message_id, group_id, ...).
-        self.context = contextvars.copy_context()
+@dataclass(eq=False, slots=True, kw_only=True)
+class _Kept:
+    lease: Lease
+    every_s: float
+    due_at: float
+    # The renewal's log lines carry the run's bound context (message_id, group_id, ...).
+    context: contextvars.Context
 
-    def run(self) -> None:
-        self.context.run(self._renew_until_stopped)
 
-    def _renew_until_stopped(self) -> None:
-        while not self.stopped.wait(self.every_s):
-            try:
-                renewed = self.lease.renew()
-            except redis.RedisError as error:
-                log.warning("worker.lease.renew_failed", key=self.lease.key, error=str(error))
-                continue
-            if not renewed:
-                log.error("worker.lease.lost", key=self.lease.key)
+class _Keeper:
+    """One thread per process renews every lease kept alive in it, each on its own schedule: a run
+    starts no thread of its own, and ending it waits for none."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._changed = threading.Condition()
+        self._kept: set[_Kept] = set()
+        self._thread: threading.Thread | None = None
+
+    def keep(self, lease: Lease, *, every_s: float) -> _Kept:
+        kept = _Kept(lease=lease, every_s=every_s, due_at=time.monotonic() + every_s,
+                     context=contextvars.copy_context())
+        with self._changed:
+            self._kept.add(kept)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._renew_while_kept, name="lease-keeper",
+                                                daemon=True)
+                self._thread.start()
+            self._changed.notify()
+        return kept
+
+    def drop(self, kept: _Kept) -> None:
+        with self._changed:
+            self._kept.discard(kept)
+
+    def _renew_while_kept(self) -> None:
+        while True:
+            with self._changed:
+                now = time.monotonic()
+                due = [kept for kept in self._kept if kept.due_at <= now]
+                if not due:
+                    next_at = min((kept.due_at for kept in self._kept), default=None)
+                    self._changed.wait(None if next_at is None else next_at - now)
+                    continue
+                for kept in due:
+                    kept.due_at = now + kept.every_s
+            for kept in due:
+                kept.context.run(self._renew, kept)
+
+    def _renew(self, kept: _Kept) -> None:
+        try:
+            renewed = kept.lease.renew()
+        except redis.RedisError as error:
+            log.warning("worker.lease.renew_failed", key=kept.lease.key, error=str(error))
+            return
+        with self._changed:
+            # A lease dropped while it was renewed was released by its run: not renewed, and not lost.
+            if renewed or kept not in self._kept:
                 return
+            self._kept.discard(kept)
+        log.error("worker.lease.lost", key=kept.lease.key)
 
-    def stop(self) -> None:
-        self.stopped.set()
-        self.join(timeout=self.every_s + 1)
+
+_KEEPER = _Keeper()
+# A forked worker process has none of its parent's threads, and may have copied its lock held.
+os.register_at_fork(after_in_child=_KEEPER._reset)

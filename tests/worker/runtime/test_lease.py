@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 
 import fakeredis
 import pytest
 import redis
+from structlog.testing import capture_logs
 
 from tests.worker.runtime.conftest import wait_until
 from worker.runtime.lease import Lease
@@ -57,3 +60,22 @@ def test_a_kept_alive_lease_outlives_its_ttl(redis_client: redis.Redis, redis_na
 def test_a_non_positive_ttl_is_refused(redis_client: redis.Redis) -> None:
     with pytest.raises(ValueError, match="ttl_ms=0"):
         Lease(redis_client, "k", ttl_ms=0)
+
+
+def test_one_thread_keeps_many_leases_and_a_lost_one_is_given_up(redis_client: redis.Redis,
+                                                                  redis_namespace: str) -> None:
+    leases = [Lease(redis_client, f"{redis_namespace}:lease:many{number}", ttl_ms=300) for number in range(3)]
+    for lease in leases:
+        assert lease.acquire()
+    threads_before = threading.active_count()
+    with capture_logs() as logs, contextlib.ExitStack() as stack:
+        for lease in leases:
+            stack.enter_context(lease.kept_alive(every_s=0.05))
+        assert threading.active_count() <= threads_before + 1
+        # Another holder takes the second lease over: its keeping stops, the others' goes on.
+        redis_client.set(leases[1].key, "someone-else", px=10_000)
+        time.sleep(0.6)
+        assert all(lease.remaining_ms() > 0 for lease in (leases[0], leases[2]))
+    lost = [entry for entry in logs if entry["event"] == "worker.lease.lost"]
+    assert [entry["key"] for entry in lost] == [leases[1].key]
+    assert leases[0].release() and leases[2].release()
