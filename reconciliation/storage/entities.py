@@ -51,7 +51,7 @@ def note_named(session: Session, side: Side, entities: Sequence[FeedEntity]) -> 
 
     An entity named at the version already named (the feed's overlap, a change reported twice) or at
     the version its snapshot holds (plansync's own write, a plan already read) is no news. One read of
-    the entities stored, one upsert of them all.
+    the entities stored, one upsert of those it changes.
     """
     system, agency_id = Side(side).value, agency_of(session)
     latest = {entity.key: entity for entity in entities}
@@ -64,9 +64,13 @@ def note_named(session: Session, side: Side, entities: Sequence[FeedEntity]) -> 
         row = stored.get(key)
         # A version the feed did not give is named by a mark no snapshot holds: always news.
         named = entity.version if entity.version is not None else f"{UNVERSIONED}{uuid4().hex}"
-        rows.append({"agency_id": agency_id, "system": system, "entity_type": key[0], "entity_id": key[1],
-                     "plan_id": entity.plan_id, "owner_id": entity.owner_id, "known_version": None,
-                     "named_version": named})
+        # The feed's overlap names the same versions again, cycle after cycle: a row it would not change
+        # is not written.
+        if row is None or row.named_version != named or (entity.plan_id and not row.plan_id) or (
+                entity.owner_id and not row.owner_id):
+            rows.append({"agency_id": agency_id, "system": system, "entity_type": key[0],
+                         "entity_id": key[1], "plan_id": entity.plan_id, "owner_id": entity.owner_id,
+                         "known_version": None, "named_version": named})
         if row is None:
             news.append(entity)
         elif entity.version is None or entity.version not in (row.named_version, row.known_version):

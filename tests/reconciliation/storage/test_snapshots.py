@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from reconciliation.known_plans import EntityVersions, FeedEntity
@@ -39,6 +42,29 @@ def test_a_version_named_again_or_already_held_is_no_news(session: Session) -> N
     assert [e.key for e in repo.note_named(session, BP, [_named(SUMMARY, None), _named(SUMMARY, None)])] == [
         SUMMARY]
     assert [e.key for e in repo.note_named(session, BP, [_named(SUMMARY, None)])] == [SUMMARY]
+
+
+def test_the_feeds_overlap_naming_the_same_versions_again_writes_nothing(session: Session) -> None:
+    _remember(session, product="t1", summary="s1")
+    repo.note_named(session, BP, [_named(PRODUCT, "t1"), _named(SUMMARY, "s2")])
+    written: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith("SELECT"):
+            written.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert repo.note_named(session, BP, [_named(PRODUCT, "t1"), _named(SUMMARY, "s2")]) == []
+        assert written == []
+        # A newer version of one of them is written, and only that one.
+        news = repo.note_named(session, BP, [_named(PRODUCT, "t1"), _named(SUMMARY, "s3")])
+        assert [entity.key for entity in news] == [SUMMARY]
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert len(written) == 1 and "REMOTE_ENTITIES" in written[0].upper()
+    assert repo.plan_snapshots(session, BP, ["700001"])["700001"].entities[SUMMARY].named == "s3"
 
 
 def test_a_known_entity_is_news_with_its_plan_even_when_the_feed_does_not_say_it(session: Session) -> None:
