@@ -23,7 +23,7 @@ from redis.retry import Retry
 
 from config.log_context import LogContext
 from config.metrics import MultiprocessValues, metrics_port, point_dramatiq_exposition
-from config.queue_polling import DEFAULT_POLL_MS, QueuePolling
+from config.queue_polling import QueuePolling
 from config.settings import Settings
 
 MAX_RETRIES = 5
@@ -40,7 +40,7 @@ MAINTENANCE_CHANCE = 100_000
 _embedded_server = fakeredis.FakeServer()
 
 
-def middleware_list(*, max_retries: int = MAX_RETRIES, poll_ms: int = DEFAULT_POLL_MS) -> list[Middleware]:
+def middleware_list(*, poll_ms: int, max_retries: int = MAX_RETRIES) -> list[Middleware]:
     """The explicit middleware stack: log context first so every other hook runs inside it."""
     return [
         LogContext(),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dramatiq
 from dramatiq.middleware import Middleware
 
-DEFAULT_POLL_MS = 200
 # Messages a worker process holds per thread, running and waiting: a thread that finishes a run finds the
 # next one waiting while the consumer sleeps.
 PREFETCH_PER_THREAD = 4
@@ -18,16 +17,14 @@ class QueuePolling(Middleware):
     it holds all the messages it may (twice its threads by default) while they run. The back-off grows
     to the worker's timeout, a second by default: a cycle's first message then waited up to a second,
     and threads that emptied their few waiting messages sat idle until the consumer woke. `poll_ms`
-    caps the back-off; four messages per thread keep the threads fed between two looks.
+    (the setting WORKER_POLL_MS, default 200) caps the back-off; four messages per thread keep the
+    threads fed between two looks.
 
     An idle worker pays for it: about 10 ms of CPU a second per process at 200 ms, against 5 at 1 s.
     """
 
-    def __init__(self, *, poll_ms: int = DEFAULT_POLL_MS,
-                 prefetch_per_thread: int = PREFETCH_PER_THREAD) -> None:
-        if poll_ms <= 0 or prefetch_per_thread <= 0:
-            raise ValueError(f"poll_ms={poll_ms} and prefetch_per_thread={prefetch_per_thread} "
-                             "must be greater than zero")
+    def __init__(self, *, poll_ms: int, prefetch_per_thread: int = PREFETCH_PER_THREAD) -> None:
+        # Checked where the setting is read (`config.settings`).
         self.poll_ms = poll_ms
         self.prefetch_per_thread = prefetch_per_thread
 
