@@ -23,6 +23,10 @@ class RecordNotFound(StorageError):
     """A group connection, link, run or conflict id that is not stored."""
 
 
+class FenceMoved(StorageError):
+    """A newer run registered its token for the group: this run records nothing more."""
+
+
 class ConflictNotOpen(StorageError):
     """Only an open conflict can be settled."""
 

@@ -3,8 +3,8 @@
 Every function takes a SQLAlchemy Session first and returns domain values (`reconciliation.records`:
 Group, Link, Run, Change, Conflict, Account), never ORM rows. No function commits: each adds and
 flushes, and the service layer owns the transaction, committing at each recovery point (the create
-intent before the create call, a confirmed write's change-log rows, a link's baselines with its
-settled conflicts, a run row in `running`). A flush that breaks a stored-state rule raises a
+intent before the create call, a confirmed write's change-log rows, alone or with the link's baselines
+and its settled conflicts, a run row in `running`). A flush that breaks a stored-state rule raises a
 `StorageError` subclass whose message names the record and the problem (a unique constraint:
 `PlanAlreadyLinked`, `GroupAlreadyConnected`; a link changed by another session since its value was
 read: `StaleLink`); the caller rolls the session back.
@@ -31,6 +31,7 @@ from reconciliation.storage.conflicts import (
 from reconciliation.storage.entities import entity_owners, note_named
 from reconciliation.storage.errors import (
     ConflictNotOpen,
+    FenceMoved,
     GroupAlreadyConnected,
     InvalidLinkEntry,
     PlanAlreadyLinked,
@@ -98,6 +99,7 @@ __all__ = [
     "ConflictStatus",
     "CreateIntent",
     "Direction",
+    "FenceMoved",
     "Group",
     "GroupAlreadyConnected",
     "InvalidLinkEntry",

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from config.column_types import utcnow
@@ -14,7 +14,7 @@ from reconciliation.decisions import Write
 from reconciliation.plan_fields import field_to_json
 from reconciliation.records import Change, Run, RunCounts
 from reconciliation.states import Direction, RunOutcome
-from reconciliation.storage.errors import RecordNotFound, StorageError
+from reconciliation.storage.errors import FenceMoved, RecordNotFound, StorageError
 from reconciliation.storage.groups import group_row, group_row_id
 from reconciliation.storage.links import link_row
 from reconciliation.storage.named_agency import agency_value, execute_named, names_agency, of_agency
@@ -58,12 +58,20 @@ _RUNS, _CHANGES = RunRow.__table__, ChangeRow.__table__
 # What the database makes of a run's row; the rest of its value is what the statement was given.
 _START = names_agency(insert(_RUNS).values(agency_id=agency_value())
                       .returning(_RUNS.c.id, _RUNS.c.started_at))
-_FINISH = names_agency(
+_FINISH = (
     update(_RUNS).where(_RUNS.c.id == bindparam("run_id"), of_agency(_RUNS))
     .values(**{column: bindparam(f"new_{column}") for column in (
         "outcome", "finished_at", "error", "read_count", "created_count", "updated_count", "conflict_count",
         "orphaned_count", "error_count", "unreviewed_count")})
     .returning(*_RUNS.c))
+_GROUPS = GroupRow.__table__
+# The run's end, only while its group still holds the run's token: the group's row is held (FOR SHARE)
+# until the commit, and a registration already under way is waited for, then read as it committed.
+_FINISH_FENCED = names_agency(_FINISH.where(exists(
+    select(literal(1)).where(_GROUPS.c.id == _RUNS.c.group_connection_id,
+                             _GROUPS.c.fence_token == bindparam("held_token"))
+    .with_for_update(read=True))))
+_FINISH = names_agency(_FINISH)
 _CLOSE_ABANDONED = (
     update(_RUNS)
     .where(_RUNS.c.group_connection_id == bindparam("connection_id"),
@@ -131,8 +139,15 @@ def finish_run(
     counts: RunCounts | None = None,
     error: str | None = None,
     unreviewed: int | None = None,
+    fence_token: int | None = None,
 ) -> Run:
-    """Close the run with its outcome and counts: one UPDATE, no read first."""
+    """Close the run with its outcome and counts: one UPDATE, no read first.
+
+    With `fence_token`, only while the run's group holds that token, and the group's row is then held until
+    the commit (a newer run's registration waits for it): FenceMoved when a newer run holds the group. It
+    is the first lock the run's last transaction takes on the group, so call it before the statements
+    that lock the group's pending plans, which a newer run claims right after registering.
+    """
     outcome = RunOutcome(outcome)
     if outcome is RunOutcome.RUNNING:
         raise StorageError(f"sync run {run_id}: a finished run cannot be running")
@@ -142,7 +157,12 @@ def finish_run(
               "conflict_count": counts.conflicts, "orphaned_count": counts.orphaned,
               "error_count": counts.errors, "unreviewed_count": unreviewed}
     parameters = {"run_id": run_id, **{f"new_{column}": value for column, value in values.items()}}
-    row = execute_named(session, _FINISH, parameters).one_or_none()
+    if fence_token is None:
+        row = execute_named(session, _FINISH, parameters).one_or_none()
+    else:
+        row = execute_named(session, _FINISH_FENCED, {**parameters, "held_token": fence_token}).one_or_none()
+        if row is None and session.get(RunRow, run_id) is not None:
+            raise FenceMoved(f"sync run {run_id}: its group no longer holds fence token {fence_token}")
     if row is None:
         raise RecordNotFound(f"sync run {run_id} is not stored")
     known = session.info.get(_RUN_GROUPS, {})

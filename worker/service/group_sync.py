@@ -26,6 +26,7 @@ from worker.service.link_job import LinkJob
 from worker.service.link_sync import sync_link
 from worker.service.run_fence import FenceSource, RunFence, Superseded, take_fence
 from worker.service.run_report import RunReport
+from worker.service.write_records import UncommittedWrites
 
 SYNCED_CHOICES = frozenset({Choice.COPY, Choice.MERGE})
 log = get_logger(__name__)
@@ -105,18 +106,20 @@ def sync_group(
                     raise
             session.commit()  # a run in `running` is seen even if this process dies
             log.info("sync.started", dry_run=False, fence=run_fence.token)
+            uncommitted = UncommittedWrites()
             try:
                 _run(session, group, systems, run, report, plan_refs=plan_refs, fence=run_fence,
-                     on_link=on_link)
+                     on_link=on_link, uncommitted=uncommitted)
                 report.finished_at = datetime.now(UTC)
-                # Checked first, so a newer run's registration waits for this commit, never the reverse.
-                run_fence.check(session, lock=True)
+                # Fenced, and first, so a newer run's registration waits for this commit, never the reverse.
+                run_ending.record_end(session, run.id, report, fence=run_fence)
                 # The pending work it reconciled goes in the run's last commit; a failed link's stays.
                 pending_work.settle(session, group_id=group_id, run_id=run.id, report=report)
-                run_ending.record_end(session, run.id, report)
                 session.commit()
+                uncommitted.committed()
             except BaseException as error:
-                run_ending.end_abnormally(sessions, session, run.id, run_fence, report, error)
+                run_ending.end_abnormally(sessions, session, run.id, run_fence, report, error,
+                                          uncommitted=uncommitted)
                 if isinstance(error, Superseded):
                     return report
                 raise
@@ -134,6 +137,7 @@ def _run(
     plan_refs: Collection[PlanRef] | None,
     fence: RunFence | None,
     on_link: Callable[[int, int], None] | None = None,
+    uncommitted: UncommittedWrites | None = None,
 ) -> None:
     # A run of a few links decodes the baselines of those only; the rest of the group is counted.
     linked = repo.group_links(session, group.group_id, baselines_for=plan_refs)
@@ -176,6 +180,7 @@ def _run(
         policy=group.conflict_policy,
         fence=fence,
         observed=observed,
+        uncommitted=uncommitted or UncommittedWrites(),
     )
     stored = known_plans.stored_versions(snapshots, observed)
     for done, link in enumerate(links, start=1):
@@ -211,8 +216,10 @@ def _unreviewed(stored_links: list[Link], read: Mapping[Side, Mapping[str, Remot
 
 
 def _record_link_error(job: LinkJob, link: Link, error: Exception) -> None:
-    """What the link's failed step left uncommitted is rolled back; the error is its own commit."""
+    """What the link's failed step left uncommitted is rolled back, but for the records of writes that
+    landed; the error is committed with them."""
     job.session.rollback()
+    job.rolled_back()
     message = str(error)
     job.report.counts.errors += 1
     job.report.link_errors[link.id] = message

@@ -15,6 +15,7 @@ from reconciliation.side import Side
 from worker.service.known_plans import Observed
 from worker.service.run_fence import RunFence
 from worker.service.run_report import RunReport
+from worker.service.write_records import UncommittedWrites
 
 
 @dataclass(kw_only=True)
@@ -33,6 +34,8 @@ class LinkJob:
     observed: Observed = field(default_factory=dict)
     # The link being synced is the run's last: its last commit is the run's end (see `finish_link`).
     last_link: bool = False
+    # Records of confirmed writes that wait for the next commit (a link's last write's, for its last).
+    uncommitted: UncommittedWrites = field(default_factory=UncommittedWrites)
 
     @property
     def dry_run(self) -> bool:
@@ -48,17 +51,24 @@ class LinkJob:
         return guarded_calls(self.before_write) if self.fence is not None else nullcontext()
 
     def commit(self) -> None:
-        """A recovery point, committed only while the run still holds its group's fence."""
+        """A recovery point, committed only while the run still holds its group's fence (Superseded
+        otherwise: the run's end logs the records it held as unrecorded)."""
         if self.fence is not None:
             self.fence.commit(self.session)
         else:
             self.session.commit()
+        self.uncommitted.committed()
+
+    def rolled_back(self) -> None:
+        """After the session's rollback: the records of writes that landed are added again."""
+        self.uncommitted.add_again(self.session)
 
     def finish_link(self) -> None:
-        """The link's last commit (its baselines or state, after every write was committed on its own).
-        The run's last link leaves it to the run's end, which checks the fence and commits anyway: one
-        check and one commit fewer. Lost with a run that fails to end, it is a baseline the next run
-        advances again, never the record of a write."""
+        """The link's last commit: its baselines or state, with the records of its last write (an earlier
+        write of the link was committed on its own). The run's last link leaves it to the run's end, which
+        checks the fence and commits anyway: one check and one commit fewer. If the run fails to end, the
+        write records are written again with its failed end; the baselines are not, and the next run
+        advances them again."""
         if self.last_link and self.fence is not None:
             self.session.flush()
         else:

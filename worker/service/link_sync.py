@@ -28,8 +28,8 @@ from reconciliation.storage import repository as repo
 from worker.service import known_plans
 from worker.service.link_baselines import LinkProblem, advance_baselines, confirmed_plan
 from worker.service.link_job import LinkJob
-from worker.service.run_fence import Superseded
 from worker.service.run_report import PlannedWrite
+from worker.service.write_records import WriteRecord
 
 MAX_STALE_ROUNDS = 3
 log = get_logger(__name__)
@@ -49,8 +49,9 @@ def sync_link(job: LinkJob, link: Link, *, stored: dict[PlanRef, str] | None = N
               settlements: Mapping[str, Side] | None = None) -> Reconciliation:
     """Reconcile `link`; a plan edited between read and write is read again, a bounded number of times.
 
-    Each recovery point is a commit of its own: the create intent before the create call, each
-    confirmed write with its change-log rows, the link's baselines once every write is confirmed.
+    Each recovery point is a commit of its own: the create intent before the create call, a confirmed
+    create or an update another write of the link follows with its change-log rows, the link's
+    baselines once every write is confirmed, with the change-log rows of the link's last update.
     `stored`: the version each plan is stored at, so a plan taken from its snapshot is not stored again.
     `settlements`: the link's settled conflicts, when the caller read them for the whole run.
     """
@@ -164,7 +165,7 @@ def _apply(job: LinkJob, current: _InFlight, outcome: Reconciliation) -> None:
             else:
                 job.report.counts.updated += 1
             continue
-        written = _write(job, current, write, remote)
+        written = _write(job, current, write, remote, last=write is outcome.writes[-1])
         current.remotes[write.side] = written
         confirmed[write.side] = confirmed_plan(current.link, write, written, notes=notes)
     if not job.dry_run:
@@ -188,7 +189,9 @@ def _remember(job: LinkJob, current: _InFlight) -> None:
                          observed=job.observed, stored=current.stored)
 
 
-def _write(job: LinkJob, current: _InFlight, write: Write, remote: RemotePlan | None) -> RemotePlan:
+def _write(job: LinkJob, current: _InFlight, write: Write, remote: RemotePlan | None, *,
+           last: bool) -> RemotePlan:
+    """One write and its records; `last`: the link's last write, whose update is committed with the link."""
     assert job.run is not None  # a dry run writes nothing
     system, session, link_id = job.systems[write.side], job.session, current.link.id
     if write.kind is WriteKind.CREATE:
@@ -212,19 +215,16 @@ def _write(job: LinkJob, current: _InFlight, write: Write, remote: RemotePlan | 
             fields=[change.path for change in write.changes],
         )
     WRITES.labels(system=write.side.value, kind=write.kind.value).inc()
-    # The change log of a confirmed write is kept even if a later write of this link fails, and so is
-    # the version the system answered: the feed's report of it is our own write, not news. What the
-    # other side holds, as read, goes in the same statements: the link's last commit has none to make.
-    repo.log_write(session, job.run.id, link_id, write)
-    others = [remote for side, remote in current.remotes.items() if side is not write.side]
-    known_plans.remember(session, [written, *others], owners=job.group.ids(), observed=job.observed,
-                         stored=current.stored)
-    try:
-        job.commit()
-    except Superseded:
-        # A newer run took over while the call was out: the write landed; this run records nothing more.
-        log.warning("sync.write.unrecorded", link_id=link_id, side=write.side.value, plan_id=written.id,
-                    fields=[change.path for change in write.changes])
-        raise
+    # The change log of a confirmed write, and the version the system answered (the feed's report of it
+    # is our own write, not news), with what the other side holds, as read, in the same statements.
+    others = tuple(remote for side, remote in current.remotes.items() if side is not write.side)
+    record = WriteRecord(run_id=job.run.id, link_id=link_id, write=write, written=written, others=others,
+                         owners=job.group.ids(), observed=job.observed)
+    record.add(session, stored=current.stored)
+    job.uncommitted.hold(record)
     job.read[write.side][written.id] = written
+    # A create, or a write another of the link's follows, is a recovery point of its own: kept even if a
+    # later write of the link fails. The link's last update waits for the link's own commit.
+    if write.kind is WriteKind.CREATE or not last:
+        job.commit()
     return written

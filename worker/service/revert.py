@@ -100,8 +100,7 @@ def revert_run(*, sessions: sessionmaker[Session], systems: Mapping[Side, PlanSy
             ending.outcome = RunOutcome.PARTIAL if report.link_errors else RunOutcome.SUCCEEDED
             ending.error = "; ".join(report.link_errors.values()) or None
             ending.finished_at = datetime.now(UTC)
-            run_fence.check(session, lock=True)
-            run_ending.record_end(session, run.id, ending)
+            run_ending.record_end(session, run.id, ending, fence=run_fence)
             session.commit()
         except BaseException as error:
             run_ending.end_abnormally(sessions, session, run.id, run_fence, ending, error)

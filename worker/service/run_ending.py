@@ -19,15 +19,25 @@ from reconciliation.states import RunOutcome
 from reconciliation.storage import repository as repo
 from worker.service.run_fence import RunFence, Superseded
 from worker.service.run_report import RunReport
+from worker.service.write_records import UncommittedWrites
 
 log = get_logger(__name__)
 
 
-def record_end(session: Session, run_id: int, report: RunReport) -> None:
-    """The run's outcome and counts on its row (flushed; the caller commits)."""
+def record_end(session: Session, run_id: int, report: RunReport, *, fence: RunFence | None = None) -> None:
+    """The run's outcome and counts on its row (flushed; the caller commits).
+
+    With `fence`, only while the run holds its group's fence (Superseded otherwise), whose row it then
+    holds until the commit: the first lock of the run's last transaction on the group, so it comes
+    before the run's pending plans are settled (a newer run claims them right after registering).
+    """
     assert report.outcome is not None
-    repo.finish_run(session, run_id, outcome=report.outcome, counts=report.counts, error=report.error,
-                    unreviewed=report.unreviewed)
+    try:
+        repo.finish_run(session, run_id, outcome=report.outcome, counts=report.counts, error=report.error,
+                        unreviewed=report.unreviewed, fence_token=None if fence is None else fence.token)
+    except repo.FenceMoved:
+        assert fence is not None
+        raise Superseded(fence.group_id, fence.token, repo.fence_token(session, fence.group_id)) from None
     # Counted once the end is committed: an end whose commit fails is recorded (and counted) again.
     outcome = report.outcome.value
     event.listen(session, "after_commit", lambda _session: RUNS.labels(outcome=outcome).inc(), once=True)
@@ -43,8 +53,11 @@ def end_superseded_at_start(session: Session, run_id: int, fence: RunFence, repo
 
 
 def end_abnormally(sessions: sessionmaker[Session], session: Session, run_id: int, fence: RunFence,
-                   report: RunReport, error: BaseException) -> None:
-    """Record how the run stopped; what it left uncommitted is rolled back, never committed."""
+                   report: RunReport, error: BaseException, *,
+                   uncommitted: UncommittedWrites | None = None) -> None:
+    """Record how the run stopped; what it left uncommitted is rolled back, never committed, except the
+    records of writes that landed (`uncommitted`), written again with the end unless a newer run took over."""
+    uncommitted = uncommitted or UncommittedWrites()
     # A connection lost mid-statement cannot roll back: the row is then written on a fresh one.
     with contextlib.suppress(Exception):
         session.rollback()
@@ -52,12 +65,17 @@ def end_abnormally(sessions: sessionmaker[Session], session: Session, run_id: in
         with sessions() as fresh:
             outcome, message = _outcome(fresh, fence, error)
             _set(report, outcome, message)
+            if outcome is RunOutcome.SUPERSEDED:
+                uncommitted.lost()
+            uncommitted.add_again(fresh)
             record_end(fresh, run_id, report)
             fresh.commit()
+            uncommitted.committed()
     except Exception as failure:
         # The next run of the group closes it (superseded) when it starts.
         log.error("sync.run.unrecorded", error=f"{type(failure).__name__}: {failure}",
                   cause=f"{type(error).__name__}: {error}")
+        uncommitted.lost()
         return
     if report.outcome is RunOutcome.SUPERSEDED:
         log.warning("sync.superseded", fence=fence.token, newest_fence=getattr(error, "current", None),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -85,3 +86,60 @@ def test_a_locked_check_makes_a_newer_registration_wait_for_the_commit(
     assert registered.is_set()
     with session_factory() as check:
         assert repo.fence_token(check, group.group_id) == 2
+
+
+def test_a_fenced_end_closes_the_run_only_while_its_group_holds_the_token(
+        session: Session, connect: ConnectGroup) -> None:
+    group = connect(1)
+    assert repo.register_fence(session, group.group_id, 4)
+    run = repo.start_run(session, trigger="feed", group_id=group.group_id, fence_token=4)
+    session.commit()
+    ended = repo.finish_run(session, run.id, outcome=repo.RunOutcome.SUCCEEDED, fence_token=4)
+    assert ended.outcome is repo.RunOutcome.SUCCEEDED
+    session.commit()
+    late = repo.start_run(session, trigger="feed", group_id=group.group_id, fence_token=4)
+    assert repo.register_fence(session, group.group_id, 6)
+    session.commit()
+    with pytest.raises(repo.FenceMoved, match=f"sync run {late.id}: .*fence token 4"):
+        repo.finish_run(session, late.id, outcome=repo.RunOutcome.SUCCEEDED, fence_token=4)
+    session.rollback()
+    assert repo.get_run(session, late.id).outcome is repo.RunOutcome.RUNNING
+    with pytest.raises(repo.RecordNotFound, match="sync run 999999"):
+        repo.finish_run(session, 999_999, outcome=repo.RunOutcome.SUCCEEDED, fence_token=6)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_fenced_end_holds_the_group_until_its_commit_and_waits_for_a_registration_under_way(
+        session_factory: sessionmaker, connect: ConnectGroup) -> None:
+    group = connect(1)
+    with session_factory() as first:
+        assert repo.register_fence(first, group.group_id, 1)
+        run = repo.start_run(first, trigger="feed", group_id=group.group_id, fence_token=1)
+        first.commit()
+        repo.finish_run(first, run.id, outcome=repo.RunOutcome.SUCCEEDED, fence_token=1)
+        registered = threading.Event()
+
+        def register(token: int) -> None:
+            with session_factory() as newer:
+                assert repo.register_fence(newer, group.group_id, token)
+                newer.commit()
+                registered.set()
+
+        thread = threading.Thread(target=register, args=(2,))
+        thread.start()
+        assert not registered.wait(0.5), "a registration went through while the run's end held the group"
+        first.commit()
+        thread.join(timeout=10)
+        assert registered.is_set()
+        # A registration under way when a run ends: the end waits for its commit, then finds it.
+        second = repo.start_run(first, trigger="feed", group_id=group.group_id, fence_token=2)
+        first.commit()
+        with session_factory() as newer:
+            assert repo.register_fence(newer, group.group_id, 3)
+            ending = threading.Thread(target=lambda: (time.sleep(0.3), newer.commit()))
+            ending.start()
+            started = time.perf_counter()
+            with pytest.raises(repo.FenceMoved):
+                repo.finish_run(first, second.id, outcome=repo.RunOutcome.SUCCEEDED, fence_token=2)
+            assert time.perf_counter() - started >= 0.25
+            ending.join(timeout=10)

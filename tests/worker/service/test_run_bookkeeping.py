@@ -31,11 +31,16 @@ def _statements(world: World) -> Iterator[list[str]]:
     def note(_conn: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool) -> None:
         seen.append(" ".join(statement.split()).upper())
 
+    def commit(_conn: Any) -> None:
+        seen.append("COMMIT")
+
     event.listen(engine, "before_cursor_execute", note)
+    event.listen(engine, "commit", commit)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", note)
+        event.remove(engine, "commit", commit)
 
 
 def _runs(world: World, seen: list[str] | None = None) -> list[RunReport]:
@@ -78,10 +83,15 @@ def test_a_run_reads_its_group_once_and_its_pending_work_in_one_statement_each_w
     with world.context.sessions() as session:
         stored = repo.plan_snapshots(session, PQ, [ppo.plan_ids[PQ]])
         assert stored[ppo.plan_ids[PQ]].native["name"] == "Gold PPO 4000"
-    # Checked before the BenefitPoint write's update (not its reads: the compare before, the read-back
-    # after), at the write's commit, and at the run's end, which commits the last link's baselines too.
+    # Read before the BenefitPoint write's update (not its reads: the compare before, the read-back
+    # after); checked again by the run's end itself, which commits the write's records and the link's
+    # baselines with it: two commits in all, the run's start and its end.
     fence_reads = [s for s in seen if s.startswith("SELECT GROUP_CONNECTIONS.FENCE_TOKEN")]
-    assert len(fence_reads) == 3, fence_reads
+    assert len(fence_reads) == 1, fence_reads
+    [end] = [s for s in seen if s.startswith("UPDATE SYNC_RUNS SET FINISHED_AT=")]
+    assert "GROUP_CONNECTIONS.FENCE_TOKEN = ?" in end, end
+    assert seen.count("COMMIT") == 2, seen
+    assert seen.index(end) < seen.index(next(s for s in seen if s.startswith("DELETE FROM PENDING_PLANS")))
 
 
 def test_a_nudged_run_that_finds_nothing_pending_records_nothing(world: World, fed: dict[str, str]) -> None:
