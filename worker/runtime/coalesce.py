@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis
@@ -23,13 +23,37 @@ redis.call('expire', KEYS[2], ARGV[3])
 if redis.call('set', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[3]) then return ARGV[2] end
 return false
 """
-# A run that has just taken the lease covers every trigger that arrived before it.
-_CLAIM = """
-redis.call('del', KEYS[1])
-local waiters = redis.call('smembers', KEYS[2])
+# A run's start, in one round trip. A trigger message already answered (any outcome stored: the caller
+# reads it; a recheck whose pending trigger another run took) starts nothing; otherwise the lease, if free
+# (else its time left), and for a trigger message every trigger that arrived before it, which it covers.
+_BEGIN = """
+if ARGV[1] ~= '' then
+  local previous = redis.call('get', KEYS[4])
+  if previous then return {'answered', previous} end
+end
+if ARGV[2] ~= '' and redis.call('get', KEYS[2]) ~= ARGV[2] then return {'satisfied'} end
+if not redis.call('set', KEYS[1], ARGV[3], 'NX', 'PX', ARGV[4]) then
+  return {'busy', tostring(redis.call('pttl', KEYS[1]))}
+end
+if ARGV[1] == '' then return {'acquired'} end
 redis.call('del', KEYS[2])
-return waiters
+local answer = {'acquired'}
+for _, waiter in ipairs(redis.call('smembers', KEYS[3])) do table.insert(answer, waiter) end
+redis.call('del', KEYS[3])
+return answer
 """
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Begun:
+    """How a run's start went: `acquired` the lease (covering `waiters` too), or found it `busy`
+    (`remaining_ms`), or found its message answered already (`previous`: the outcome stored, if any)."""
+
+    acquired: bool = False
+    waiters: list[str] = field(default_factory=list)
+    remaining_ms: int = 0
+    answered: bool = False
+    previous: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -85,22 +109,38 @@ class GroupRuns:
         """The token of the pending trigger, if one is pending."""
         return _text(self.client.get(self._key("pending", group_id)))
 
-    def claim(self, group_id: str) -> list[str]:
-        """Clear the pending flag at the start of a run and return the message ids it now covers."""
-        waiters = self.client.eval(_CLAIM, 2, self._key("pending", group_id), self._key("waiters", group_id))
-        return sorted(_text(item) or "" for item in waiters)
+    def begin(self, group_id: str, lease: Lease, *, message_id: str | None = None,
+              pending_token: str | None = None, check_answered: bool = True) -> Begun:
+        """A run's start: take the group's lease; with a trigger `message_id`, unless its message was answered
+        already (`check_answered`), claim the triggers left pending, which the run covers. `pending_token`: a
+        recheck's, answered when no longer the pending one."""
+        keys = [lease.key, self._key("pending", group_id), self._key("waiters", group_id),
+                self._key("outcome", message_id or "")]
+        answer = self.client.eval(_BEGIN, 4, *keys, message_id if message_id and check_answered else "",
+                                  pending_token or "", lease.token, lease.ttl_ms)
+        kind, *rest = [_text(item) or "" for item in answer]
+        if kind == "answered":
+            return Begun(answered=True, previous=json.loads(rest[0]))
+        if kind == "satisfied":
+            return Begun(answered=True)
+        if kind == "busy":
+            return Begun(remaining_ms=max(int(rest[0]), 0))
+        return Begun(acquired=True, waiters=sorted(rest))
 
-    def take_pending(self, group_id: str) -> bool:
-        """At the end of a run: was a trigger left pending? Clears it, so only one follow-up is sent."""
-        return self.client.getdel(self._key("pending", group_id)) is not None
-
-    def record_outcome(self, message_ids: Iterable[str], outcome: dict[str, Any]) -> None:
-        """Store the outcome of a run under every message id it answers."""
-        payload = json.dumps(outcome, default=str)
-        with self.client.pipeline() as pipe:
-            for message_id in message_ids:
-                pipe.set(self._key("outcome", message_id), payload, ex=self.outcome_ttl_s)
-            pipe.execute()
+    def end(self, group_id: str, lease: Lease, *, covered: Iterable[str],
+            outcome: dict[str, Any] | None) -> tuple[bool, bool]:
+        """A run's end, in one round trip: its outcome stored under every message it answers, its lease
+        released (compare-and-delete), the pending trigger cleared, so only one follow-up is sent.
+        Returns whether the lease was still this run's, and whether a trigger was left pending."""
+        with self.client.pipeline(transaction=False) as pipe:
+            if outcome is not None:
+                payload = json.dumps(outcome, default=str)
+                for message_id in covered:
+                    pipe.set(self._key("outcome", message_id), payload, ex=self.outcome_ttl_s)
+            lease.release_in(pipe)
+            pipe.getdel(self._key("pending", group_id))
+            *_, released, pending = pipe.execute()
+        return bool(released), pending is not None
 
     def outcome(self, message_id: str) -> dict[str, Any] | None:
         """The outcome recorded for a message, or None while its run has not ended."""

@@ -11,7 +11,8 @@ import structlog
 
 from config.logging import get_logger
 from reconciliation.agency import DEFAULT_AGENCY_ID
-from worker.runtime.coalesce import GroupRuns
+from worker.runtime.coalesce import Begun, GroupRuns
+from worker.runtime.lease import Lease
 from worker.service.run_fence import FenceSource
 
 log = get_logger(__name__)
@@ -79,50 +80,52 @@ def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Sync[T], *, group_id
     the messages sent from here name `agency_id`.
     """
     with structlog.contextvars.bound_contextvars(group_id=group_id, trigger=trigger):
-        if message_id is not None and _answered(runs, group_id, message_id, pending_token):
-            return None
         lease = runs.lease(group_id, ttl_ms=timing.lease_ttl_ms)
-        if not lease.acquire():
-            _busy(runs, actor, group_id, remaining_ms=lease.remaining_ms(), timing=timing,
+        begun = _begin(runs, group_id, lease, message_id=message_id, pending_token=pending_token)
+        if begun.answered:
+            return None
+        if not begun.acquired:
+            _busy(runs, actor, group_id, remaining_ms=begun.remaining_ms, timing=timing,
                   message_id=message_id, pending_token=pending_token, agency_id=agency_id)
             return None
-        outcome: dict[str, Any] = {"group_id": group_id, "trigger": trigger, "message_id": message_id}
-        covered = [] if message_id is None else [message_id]
+        # A run with no message of its own leaves waiting triggers to the follow-up, which answers them.
+        covered = [] if message_id is None else [message_id, *begun.waiters]
+        outcome: dict[str, Any] | None = None
         try:
-            # A run with no message of its own leaves waiting triggers to the follow-up, which answers them.
-            if message_id is not None:
-                covered += runs.claim(group_id)
             log.info("worker.lease.acquired", covers=len(covered), ttl_ms=lease.ttl_ms)
             with lease.kept_alive():
                 result = sync(runs.fence(group_id, lease))
-            if covered:
-                runs.record_outcome(covered, {**outcome, "status": "finished", "summary": result})
+            outcome = {"status": "finished", "summary": result}
             return result
         except Exception as error:
-            if covered:
-                runs.record_outcome(covered, {**outcome, "status": "failed",
-                                              "error": f"{type(error).__name__}: {error}"})
+            outcome = {"status": "failed", "error": f"{type(error).__name__}: {error}"}
             raise
         finally:
-            if lease.release():
+            answered = None if outcome is None else {"group_id": group_id, "trigger": trigger,
+                                                     "message_id": message_id, **outcome}
+            released, follow_up = runs.end(group_id, lease, covered=covered, outcome=answered)
+            if released:
                 log.info("worker.lease.released")
             else:
                 log.error("worker.lease.lost", key=lease.key)
-            if runs.take_pending(group_id):
+            if follow_up:
                 actor.send_with_options(args=(group_id, "coalesced"), kwargs={"agency_id": agency_id})
                 log.info("worker.trigger.follow_up")
 
 
-def _answered(runs: GroupRuns, group_id: str, message_id: str, pending_token: str | None) -> bool:
-    """A message already answered: redelivered after its run finished, or a recheck a later run satisfied."""
-    previous = runs.outcome(message_id)
-    if previous is not None and previous.get("status") == "finished":
-        log.info("worker.message.duplicate", covered_by=previous.get("message_id"))
-        return True
-    if pending_token is not None and runs.pending_token(group_id) != pending_token:
+def _begin(runs: GroupRuns, group_id: str, lease: Lease, *, message_id: str | None,
+           pending_token: str | None) -> Begun:
+    """The run's start; a message already answered (redelivered after its run finished, or a recheck a
+    later run satisfied) is logged. A message whose earlier run failed runs again."""
+    begun = runs.begin(group_id, lease, message_id=message_id, pending_token=pending_token)
+    if begun.previous is not None and begun.previous.get("status") != "finished":
+        begun = runs.begin(group_id, lease, message_id=message_id, pending_token=pending_token,
+                           check_answered=False)
+    if begun.previous is not None:
+        log.info("worker.message.duplicate", covered_by=begun.previous.get("message_id"))
+    elif begun.answered:
         log.info("worker.trigger.satisfied")
-        return True
-    return False
+    return begun
 
 
 def _busy(runs: GroupRuns, actor: dramatiq.Actor, group_id: str, *, remaining_ms: int, timing: WorkerTiming,

@@ -58,6 +58,10 @@ class Lease:
         """Give the lease up; False if it had already expired or passed to another holder."""
         return bool(self.client.eval(_RELEASE, 1, self.key, self.token))
 
+    def release_in(self, pipe: redis.client.Pipeline) -> None:
+        """`release` as one command of the caller's pipeline: its answer is `release`'s, as 1 or 0."""
+        pipe.eval(_RELEASE, 1, self.key, self.token)
+
     def take_token(self, counter_key: str, *, floor: int = 0) -> int | None:
         """The next fence token of `counter_key`, above `floor`; None if this holder no longer owns the lease.
 
