@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -109,6 +109,11 @@ _RUNNING = exists().where(_RUNS.c.group_connection_id == _GROUPS.c.id,
                           _RUNS.c.outcome == RunOutcome.RUNNING.value, of_agency(_RUNS)).label("running")
 _HOLD = names_agency(select(_GROUPS, _RUNNING).where(_GROUPS.c.perfectquote_group_id == bindparam("group_id"),
                                                      of_agency(_GROUPS)))
+# The same read, as the registration of a run's token (`fences.register_fence`): one statement for both.
+_HOLD_REGISTERING = names_agency(
+    update(_GROUPS).where(_GROUPS.c.perfectquote_group_id == bindparam("group_id"),
+                          _GROUPS.c.fence_token < bindparam("token"), of_agency(_GROUPS))
+    .values(fence_token=bindparam("token")).returning(*_GROUPS.c, _RUNNING))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,17 +124,31 @@ class HeldGroup:
     fence_token: int
     # A run of the group is still `running` (for a run started, none but the one it starts).
     running: bool
+    # `fence_token` is the token the run registered (`hold_group`'s `registering`).
+    registered: bool = False
 
 
-def hold_group(session: Session, group_id: str) -> HeldGroup | None:
-    """A run's group, its fence token and whether a run of it is `running`, in one read; the session keeps
-    the row's id for the run's other statements (`group_row_id`), so they do not read it again. None: not
-    connected."""
+def hold_group(session: Session, group_id: str, *, registering: int | None = None) -> HeldGroup | None:
+    """A run's group, its fence token and whether a run of it is `running`, in one statement; the session
+    keeps the row's id for the run's other statements (`group_row_id`), so they do not read it again. None:
+    not connected.
+
+    `registering`: a token to register with the read, if newer than the stored one (`register_fence`); when
+    it is not, the group is read as it is (`registered` False), in a second statement.
+    """
+    if registering is not None:
+        parameters = {"group_id": group_id, "token": registering}
+        row = execute_named(session, _HOLD_REGISTERING, parameters).one_or_none()
+        if row is not None:
+            return _held(session, group_id, row, registered=True)
     row = execute_named(session, _HOLD, {"group_id": group_id}).one_or_none()
-    if row is None:
-        return None
+    return None if row is None else _held(session, group_id, row, registered=False)
+
+
+def _held(session: Session, group_id: str, row: Any, *, registered: bool) -> HeldGroup:
     session.info.setdefault(_HELD, {})[group_id] = row.id
-    return HeldGroup(group=group_value(row), fence_token=row.fence_token, running=bool(row.running))
+    return HeldGroup(group=group_value(row), fence_token=row.fence_token, running=bool(row.running),
+                     registered=registered)
 
 
 def group_row_id(session: Session, group_id: str) -> int:

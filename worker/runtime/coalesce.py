@@ -25,7 +25,8 @@ return false
 """
 # A run's start, in one round trip. A trigger message already answered (any outcome stored: the caller
 # reads it; a recheck whose pending trigger another run took) starts nothing; otherwise the lease, if free
-# (else its time left), and for a trigger message every trigger that arrived before it, which it covers.
+# (else its time left), with the group's next fence token, and for a trigger message every trigger that
+# arrived before it, which it covers.
 _BEGIN = """
 if ARGV[1] ~= '' then
   local previous = redis.call('get', KEYS[4])
@@ -35,9 +36,9 @@ if ARGV[2] ~= '' and redis.call('get', KEYS[2]) ~= ARGV[2] then return {'satisfi
 if not redis.call('set', KEYS[1], ARGV[3], 'NX', 'PX', ARGV[4]) then
   return {'busy', tostring(redis.call('pttl', KEYS[1]))}
 end
-if ARGV[1] == '' then return {'acquired'} end
+local answer = {'acquired', tostring(redis.call('incr', KEYS[5]))}
+if ARGV[1] == '' then return answer end
 redis.call('del', KEYS[2])
-local answer = {'acquired'}
 for _, waiter in ipairs(redis.call('smembers', KEYS[3])) do table.insert(answer, waiter) end
 redis.call('del', KEYS[3])
 return answer
@@ -46,24 +47,31 @@ return answer
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Begun:
-    """How a run's start went: `acquired` the lease (covering `waiters` too), or found it `busy`
-    (`remaining_ms`), or found its message answered already (`previous`: the outcome stored, if any)."""
+    """How a run's start went: `acquired` the lease (with fence token `token`, covering `waiters` too), or
+    found it `busy` (`remaining_ms`), or found its message answered already (`previous`: the outcome
+    stored, if any)."""
 
     acquired: bool = False
+    token: int | None = None
     waiters: list[str] = field(default_factory=list)
     remaining_ms: int = 0
     answered: bool = False
     previous: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class LeaseFence:
-    """A run's fence tokens, issued only while it holds its group's lease (a `run_fence.FenceSource`)."""
+    """A run's fence tokens, issued only while it holds its group's lease (a `run_fence.FenceSource`);
+    `issued`: the token the lease came with (`GroupRuns.begin`), taken first if above the floor."""
 
     lease: Lease
     counter_key: str
+    issued: int | None = None
 
     def take(self, *, floor: int) -> int | None:
+        issued, self.issued = self.issued, None
+        if issued is not None and issued > floor:
+            return issued
         return self.lease.take_token(self.counter_key, floor=floor)
 
 
@@ -94,9 +102,10 @@ class GroupRuns:
         """A fresh lease handle (own token) on the group's run lease."""
         return Lease(self.client, self._key("lease", group_id), ttl_ms=ttl_ms)
 
-    def fence(self, group_id: str, lease: Lease) -> LeaseFence:
-        """Where the run holding `lease` takes its fence token: the group's counter, holder only."""
-        return LeaseFence(lease=lease, counter_key=self._key("fence", group_id))
+    def fence(self, group_id: str, lease: Lease, *, issued: int | None = None) -> LeaseFence:
+        """Where the run holding `lease` takes its fence token: the group's counter, holder only; `issued`:
+        the token `begin` took with the lease."""
+        return LeaseFence(lease=lease, counter_key=self._key("fence", group_id), issued=issued)
 
     def mark_pending(self, group_id: str, *, waiter: str) -> str | None:
         """Record a trigger for a busy group; returns a new recheck token if no trigger was pending yet."""
@@ -115,8 +124,8 @@ class GroupRuns:
         already (`check_answered`), claim the triggers left pending, which the run covers. `pending_token`: a
         recheck's, answered when no longer the pending one."""
         keys = [lease.key, self._key("pending", group_id), self._key("waiters", group_id),
-                self._key("outcome", message_id or "")]
-        answer = self.client.eval(_BEGIN, 4, *keys, message_id if message_id and check_answered else "",
+                self._key("outcome", message_id or ""), self._key("fence", group_id)]
+        answer = self.client.eval(_BEGIN, 5, *keys, message_id if message_id and check_answered else "",
                                   pending_token or "", lease.token, lease.ttl_ms)
         kind, *rest = [_text(item) or "" for item in answer]
         if kind == "answered":
@@ -125,7 +134,7 @@ class GroupRuns:
             return Begun(answered=True)
         if kind == "busy":
             return Begun(remaining_ms=max(int(rest[0]), 0))
-        return Begun(acquired=True, waiters=sorted(rest))
+        return Begun(acquired=True, token=int(rest[0]), waiters=sorted(rest[1:]))
 
     def end(self, group_id: str, lease: Lease, *, covered: Iterable[str],
             outcome: dict[str, Any] | None) -> tuple[bool, bool]:

@@ -94,7 +94,7 @@ def run_group(runs: GroupRuns, actor: dramatiq.Actor, sync: Sync[T], *, group_id
         try:
             log.info("worker.lease.acquired", covers=len(covered), ttl_ms=lease.ttl_ms)
             with lease.kept_alive():
-                result = sync(runs.fence(group_id, lease))
+                result = sync(runs.fence(group_id, lease, issued=begun.token))
             outcome = {"status": "finished", "summary": result}
             return result
         except Exception as error:

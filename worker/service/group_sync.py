@@ -24,7 +24,7 @@ from worker.service import known_plans, outage_guard, pending_work, run_ending
 from worker.service.link_baselines import LinkProblem
 from worker.service.link_job import LinkJob
 from worker.service.link_sync import sync_link
-from worker.service.run_fence import FenceSource, RunFence, Superseded, take_fence
+from worker.service.run_fence import FenceSource, RunFence, Superseded, proposed_token, take_fence
 from worker.service.run_report import RunReport
 from worker.service.write_records import UncommittedWrites
 
@@ -68,7 +68,7 @@ def sync_group(
     ends the run (an exception, Ctrl-C, a time limit), its row never stays `running`.
     """
     with sessions() as session:
-        held = hold_group(session, group_id)
+        held = hold_group(session, group_id, registering=None if dry_run else proposed_token(fence))
         if held is None:
             raise GroupNotConnected(
                 f"PerfectQuote group {group_id!r} is not connected; connect it with 'plansync groups connect'"
@@ -86,7 +86,7 @@ def sync_group(
                 report.finished_at = datetime.now(UTC)
                 log.info("sync.finished", outcome=report.outcome.value, **asdict(report.counts))
             return report
-        run_fence, registered = take_fence(session, group_id, fence, floor=held.fence_token)
+        run_fence, registered = take_fence(session, group_id, fence, held=held)
         run = repo.start_run(session, trigger=trigger, group_id=group_id, fence_token=run_fence.token,
                              running=held.running)
         report.run_id = str(run.id)

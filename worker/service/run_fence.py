@@ -9,6 +9,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from reconciliation.storage import repository as repo
+from reconciliation.storage.groups import HeldGroup
 
 
 class FenceSource(Protocol):
@@ -58,20 +59,27 @@ class RunFence:
         session.commit()
 
 
+def proposed_token(source: FenceSource | None) -> int | None:
+    """The token to register with the run's read of its group (`hold_group`'s `registering`): the one its
+    lease came with, if any. None: the run takes its token after that read (`take_fence`)."""
+    return None if source is None else source.take(floor=0)
+
+
 def take_fence(session: Session, group_id: str, source: FenceSource | None, *,
-               floor: int | None = None) -> tuple[RunFence, bool]:
+               held: HeldGroup | None = None) -> tuple[RunFence, bool]:
     """Take the run's token and register it for the group (flushed; the caller commits with the run row).
 
     With no source (a run called directly, no lease), the stored token plus one. Returns the fence and
     whether it was registered: False when a newer run holds the group already (or the lease was lost
-    before the token was taken); such a run starts nothing. `floor`: the stored token as this
-    transaction read it already (with the group); it only keeps a forgetful issuer above it, and the
-    registration itself is the conditional UPDATE.
+    before the token was taken); such a run starts nothing. `held`: the group as this transaction read it
+    already, with the proposed token registered or not; its stored token only keeps a forgetful issuer
+    above it, and the registration itself is the conditional UPDATE.
     """
     if source is None:
         return RunFence(group_id, repo.next_fence_token(session, group_id)), True
-    if floor is None:
-        floor = repo.fence_token(session, group_id)
+    if held is not None and held.registered:
+        return RunFence(group_id, held.fence_token), True
+    floor = held.fence_token if held is not None else repo.fence_token(session, group_id)
     token = source.take(floor=floor)
     if token is None:
         return RunFence(group_id, 0), False

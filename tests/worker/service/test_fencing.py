@@ -129,7 +129,8 @@ def test_a_run_whose_token_is_not_newer_starts_nothing(world: World) -> None:
     before = world.snapshot()["counts"]["change_log"], world.write_calls()
     issued = Issued(3)
     report = sync(world, fence=issued)
-    assert issued.floors == [5]
+    # Proposed with the group's read first (floor 0: a lease's token needs no call), then above the stored 5.
+    assert issued.floors == [0, 5]
     assert report.outcome is RunOutcome.SUPERSEDED
     assert run_row(world, report.run_id).outcome == RunOutcome.SUPERSEDED.value
     assert (world.snapshot()["counts"]["change_log"], world.write_calls()) == before

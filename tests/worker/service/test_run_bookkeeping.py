@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import fakeredis
 import pytest
 from sqlalchemy import event, func, select
 
@@ -16,6 +17,7 @@ from reconciliation.storage import repository as repo
 from reconciliation.storage.tables import RunRow
 from tests.worker.service.world import GROUP, World
 from worker.runtime import jobs
+from worker.runtime.coalesce import GroupRuns
 from worker.runtime.jobs import plan_systems
 from worker.service.group_sync import NothingPending, sync_group
 from worker.service.run_report import RunReport
@@ -105,3 +107,33 @@ def test_a_nudged_run_that_finds_nothing_pending_records_nothing(world: World, f
     with world.context.sessions() as session:
         assert session.scalar(select(func.count()).select_from(RunRow)) == runs_before
         assert repo.fence_token(session, GROUP) == token_before
+
+
+@pytest.mark.parametrize("counter", [100, 0], ids=["lease-token-newer", "wiped-counter"])
+def test_a_leased_run_registers_its_lease_s_token_with_its_one_read_of_the_group(
+        world: World, fed: dict[str, str], redis_namespace: str, counter: int) -> None:
+    ppo = world.link(fed["ppo"])
+    world.edit_pq(ppo.plan_ids[PQ], name="Gold PPO 4000")
+    plan = jobs.feed_cycle()
+    runs = GroupRuns(fakeredis.FakeRedis(), namespace=redis_namespace)
+    runs.client.set(f"{redis_namespace}:fence:{GROUP}", counter)
+    with world.context.sessions() as session:
+        stored = repo.fence_token(session, GROUP)
+    lease = runs.lease(GROUP, ttl_ms=10_000)
+    begun = runs.begin(GROUP, lease)
+    assert begun.acquired and begun.token == counter + 1
+    with _statements(world) as seen:
+        report = sync_group(sessions=world.context.sessions, systems=plan_systems(world.context),
+                            group_id=GROUP, trigger="feed", pending=True,
+                            fence=runs.fence(GROUP, lease, issued=begun.token))
+    assert GROUP in plan.group_ids and report.outcome is RunOutcome.SUCCEEDED and report.counts.updated == 1
+    with world.context.sessions() as session:
+        registered = repo.get_run(session, int(report.run_id or 0)).fence_token
+    start = seen[:seen.index(next(s for s in seen if s.startswith("INSERT INTO SYNC_RUNS")))]
+    groups = [s.split(" ")[0] for s in start if "GROUP_CONNECTIONS" in s.split(" WHERE ")[0]]
+    if counter + 1 > stored:
+        # The lease's token is newer than the stored one: registered by the run's one read of its group.
+        assert registered == counter + 1 and groups == ["UPDATE"], start
+    else:
+        # A wiped counter: the read finds the stored token newer, and the run takes one above it.
+        assert registered == stored + 1 and groups == ["UPDATE", "SELECT", "UPDATE"], start
