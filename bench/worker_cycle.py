@@ -202,12 +202,13 @@ def main() -> None:
                      for link in chosen_links(stack.world["links"], percent=args.changed_percent, seed=seed)]
         if args.in_process or args.profile:
             to_change += chosen_links(stack.world["links"], percent=args.changed_percent, seed=args.seed + 1)
+        actors = setup(load_settings(stack.env))
         if not args.no_prime:
-            primed_s = prime_snapshots(stack, to_change, latency_ms=args.latency_ms)
+            primed_s = prime_snapshots(stack, actors, to_change, latency_ms=args.latency_ms)
             print(f"snapshots of the {len(to_change)} links to change primed by a sync in {primed_s:.1f} s",
                   flush=True)
         workers = stack.start_workers(args.workers, threads=args.threads)
-        feed_cycle = setup(load_settings(stack.env)).feed_cycle
+        feed_cycle = actors.feed_cycle
         run_cycle(stack, feed_cycle, workers=workers, slot="warm-up", timeout_s=args.timeout_s)
         before = cpu_s(workers)
         time.sleep(IDLE_WINDOW_S)

@@ -61,26 +61,38 @@ def test_a_run_closes_only_the_older_runs_of_its_group_as_superseded(
         assert repo.get_run(other, late.id).fence_token == 5
 
 
+def _newer_run(session_factory: sessionmaker, group_id: str, *, token: int) -> tuple[threading.Thread,
+                                                                                     threading.Event]:
+    """A newer run registering `token` on a thread of its own; the event is set once it committed."""
+    registered = threading.Event()
+
+    def register() -> None:
+        with session_factory() as newer:
+            assert repo.register_fence(newer, group_id, token)
+            newer.commit()
+            registered.set()
+
+    thread = threading.Thread(target=register)
+    thread.start()
+    return thread, registered
+
+
 # PostgreSQL only: its row lock is what production runs on; SQLite serializes whole-database writers instead.
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_a_locked_check_makes_a_newer_registration_wait_for_the_commit(
-        session_factory: sessionmaker, connect: ConnectGroup) -> None:
+@pytest.mark.parametrize("hold", ["locked check", "fenced end"])
+def test_a_run_s_hold_on_its_fence_makes_a_newer_registration_wait_for_its_commit(
+        session_factory: sessionmaker, connect: ConnectGroup, hold: str) -> None:
     group = connect(1)
     with session_factory() as first:
         assert repo.register_fence(first, group.group_id, 1)
+        run = repo.start_run(first, trigger="feed", group_id=group.group_id, fence_token=1)
         first.commit()
-        assert repo.fence_token(first, group.group_id, lock=True) == 1
-        registered = threading.Event()
-
-        def newer_run() -> None:
-            with session_factory() as second:
-                assert repo.register_fence(second, group.group_id, 2)
-                second.commit()
-                registered.set()
-
-        thread = threading.Thread(target=newer_run)
-        thread.start()
-        assert not registered.wait(0.5), "the registration went through while the older run's check held"
+        if hold == "locked check":
+            assert repo.fence_token(first, group.group_id, lock=True) == 1
+        else:
+            repo.finish_run(first, run.id, outcome=repo.RunOutcome.SUCCEEDED, fence_token=1)
+        thread, registered = _newer_run(session_factory, group.group_id, token=2)
+        assert not registered.wait(0.5), f"the registration went through while the older run's {hold} held"
         first.commit()
         thread.join(timeout=10)
     assert registered.is_set()
@@ -109,30 +121,12 @@ def test_a_fenced_end_closes_the_run_only_while_its_group_holds_the_token(
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_a_fenced_end_holds_the_group_until_its_commit_and_waits_for_a_registration_under_way(
+def test_a_fenced_end_waits_for_a_registration_under_way_then_finds_the_fence_moved(
         session_factory: sessionmaker, connect: ConnectGroup) -> None:
     group = connect(1)
     with session_factory() as first:
-        assert repo.register_fence(first, group.group_id, 1)
-        run = repo.start_run(first, trigger="feed", group_id=group.group_id, fence_token=1)
-        first.commit()
-        repo.finish_run(first, run.id, outcome=repo.RunOutcome.SUCCEEDED, fence_token=1)
-        registered = threading.Event()
-
-        def register(token: int) -> None:
-            with session_factory() as newer:
-                assert repo.register_fence(newer, group.group_id, token)
-                newer.commit()
-                registered.set()
-
-        thread = threading.Thread(target=register, args=(2,))
-        thread.start()
-        assert not registered.wait(0.5), "a registration went through while the run's end held the group"
-        first.commit()
-        thread.join(timeout=10)
-        assert registered.is_set()
-        # A registration under way when a run ends: the end waits for its commit, then finds it.
-        second = repo.start_run(first, trigger="feed", group_id=group.group_id, fence_token=2)
+        assert repo.register_fence(first, group.group_id, 2)
+        run = repo.start_run(first, trigger="feed", group_id=group.group_id, fence_token=2)
         first.commit()
         with session_factory() as newer:
             assert repo.register_fence(newer, group.group_id, 3)
@@ -140,6 +134,6 @@ def test_a_fenced_end_holds_the_group_until_its_commit_and_waits_for_a_registrat
             ending.start()
             started = time.perf_counter()
             with pytest.raises(repo.FenceMoved):
-                repo.finish_run(first, second.id, outcome=repo.RunOutcome.SUCCEEDED, fence_token=2)
+                repo.finish_run(first, run.id, outcome=repo.RunOutcome.SUCCEEDED, fence_token=2)
             assert time.perf_counter() - started >= 0.25
             ending.join(timeout=10)
