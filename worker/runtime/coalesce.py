@@ -37,7 +37,7 @@ if not redis.call('set', KEYS[1], ARGV[3], 'NX', 'PX', ARGV[4]) then
   return {'busy', tostring(redis.call('pttl', KEYS[1]))}
 end
 local answer = {'acquired', tostring(redis.call('incr', KEYS[5]))}
-if ARGV[1] == '' then return answer end
+if ARGV[5] ~= '1' then return answer end
 redis.call('del', KEYS[2])
 for _, waiter in ipairs(redis.call('smembers', KEYS[3])) do table.insert(answer, waiter) end
 redis.call('del', KEYS[3])
@@ -126,7 +126,7 @@ class GroupRuns:
         keys = [lease.key, self._key("pending", group_id), self._key("waiters", group_id),
                 self._key("outcome", message_id or ""), self._key("fence", group_id)]
         answer = self.client.eval(_BEGIN, 5, *keys, message_id if message_id and check_answered else "",
-                                  pending_token or "", lease.token, lease.ttl_ms)
+                                  pending_token or "", lease.token, lease.ttl_ms, "1" if message_id else "0")
         kind, *rest = [_text(item) or "" for item in answer]
         if kind == "answered":
             return Begun(answered=True, previous=json.loads(rest[0]))

@@ -112,8 +112,16 @@ def test_a_message_whose_run_failed_runs_again_and_one_whose_run_finished_does_n
     with pytest.raises(RuntimeError):
         _run(runs, refused, message_id="m-2")
     assert runs.outcome("m-2")["status"] == "failed"
-    assert _run(runs, lambda fence: "synced", message_id="m-2") == "synced"
+    # A trigger finds the group busy before the failed message comes back: the retry covers it too.
+    holder = runs.lease("grp_7001", ttl_ms=10_000)
+    assert holder.acquire()
+    actor = Sent()
+    assert _run(runs, lambda fence: "never", message_id="m-6", actor=actor) is None
+    assert holder.release()
+    assert _run(runs, lambda fence: "synced", message_id="m-2", actor=actor) == "synced"
     assert runs.outcome("m-2")["status"] == "finished"
+    assert runs.outcome("m-6") == runs.outcome("m-2") and runs.pending_token("grp_7001") is None
+    assert len(actor.messages) == 1, actor.messages  # the recheck only: no follow-up run
     ran: list[object] = []
     assert _run(runs, ran.append, message_id="m-2") is None and ran == []
 
