@@ -35,6 +35,16 @@ def confirmed_plan(link: Link, write: Write, written: RemotePlan, *, notes: list
     return written.plan
 
 
+def mark_not_taken(session: Session, link_id: str, write: Write, held: Plan | None) -> None:
+    """The change-log rows of the fields `write` changed that the system, once it confirmed the write,
+    does not hold: marked not applied."""
+    missed = [] if held is None else not_taken(write, held)
+    # Only fields the write changed have change-log rows; a create's unmapped fields are in the note.
+    logged = [change.path for change in write.changes if change.path in missed]
+    if logged:
+        repo.mark_not_applied(session, link_id, direction=Direction.into(write.side), paths=logged)
+
+
 def not_taken(write: Write, held: Plan) -> list[str]:
     """The fields `write` asked for that the system, once it confirmed the write, does not hold."""
     asked, kept = plan_to_fields(write.plan), plan_to_fields(held)
@@ -56,12 +66,7 @@ def advance_baselines(
     A field a system did not take marks its change-log row not applied and is counted in the report.
     """
     for write in outcome.writes:
-        held = confirmed.get(write.side)
-        missed = [] if held is None else not_taken(write, held)
-        # Only fields the write changed have change-log rows; a create's unmapped fields are in the note.
-        logged = [change.path for change in write.changes if change.path in missed]
-        if logged:
-            repo.mark_not_applied(session, link.id, direction=Direction.into(write.side), paths=logged)
+        mark_not_taken(session, link.id, write, confirmed.get(write.side))
     if notes and report is not None:
         report.not_taken[link.id] = "; ".join(notes)
     bases = {side: outcome.next_baselines.get(side) for side in Side} | dict(confirmed)

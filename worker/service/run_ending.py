@@ -67,7 +67,8 @@ def end_abnormally(sessions: sessionmaker[Session], session: Session, run_id: in
             _set(report, outcome, message)
             if outcome is RunOutcome.SUPERSEDED:
                 uncommitted.lost()
-            uncommitted.add_again(fresh)
+            else:
+                uncommitted.add_again(fresh)
             record_end(fresh, run_id, report)
             fresh.commit()
             uncommitted.committed()

@@ -18,11 +18,10 @@ from connectors.ports import RemotePlan
 from reconciliation.decisions import Write
 from reconciliation.link_entry import PlanRef
 from reconciliation.side import Side
-from reconciliation.states import Direction
 from reconciliation.storage import repository as repo
 from worker.service import known_plans
 from worker.service.known_plans import Observed
-from worker.service.link_baselines import not_taken
+from worker.service.link_baselines import mark_not_taken
 
 log = get_logger(__name__)
 
@@ -49,11 +48,7 @@ class WriteRecord:
         """After a rollback: as `add`, with the fields the system did not take marked as not applied
         (the link's baselines, which marked them, were rolled back with them)."""
         self.add(session)
-        missed = [] if self.written.plan is None else not_taken(self.write, self.written.plan)
-        paths = [change.path for change in self.write.changes if change.path in missed]
-        if paths:
-            direction = Direction.into(self.write.side)
-            repo.mark_not_applied(session, self.link_id, direction=direction, paths=paths)
+        mark_not_taken(session, self.link_id, self.write, self.written.plan)
 
     def lost(self) -> None:
         log.warning("sync.write.unrecorded", link_id=self.link_id, side=self.write.side.value,
